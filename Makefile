@@ -1,0 +1,47 @@
+# Two commands: `make run` (set up and serve with demo data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test install translations db demo chromium bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
+	$(BIN)/python -m pip install -q -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Compiled catalogues are build output, so they are made here and not committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -f -d handbook/translations -D admin
+	$(BIN)/pybabel compile -f -d handbook/translations -D wtforms
+
+db: install
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) seed demo --if-empty
+
+run: demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (back office: /admin/)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+
+# Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: run 'sudo apt-get install -y chromium'" >&2; exit 1; fi; }
+
+test: $(VENV)/.test-installed translations chromium
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,82 @@
+"""handbook: the electronic party-member handbook (Sổ tay đảng viên điện tử)."""
+import os
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from handbook.config import Config
+from handbook.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: write-ahead log, wait for locks instead of failing, enforce foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(os.environ.get('SQLITE_BUSY_TIMEOUT_MS', '5000'))}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def create_app(config_class=Config, **overrides) -> Flask:
+    """Build the app: config, extensions, blueprints, admin, CLI — in that order."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "handbook.sqlite")
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "vi", timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    csrf.init_app(app)
+
+    from handbook import auth, member
+    from handbook import admin as back_office
+
+    auth.init_app(app)
+    member.init_app(app)
+    back_office.init_app(app)
+
+    from handbook.cli import init_app as init_cli
+
+    init_cli(app)
+    _register_error_pages(app)
+    return app
+
+
+ERRORS = {
+    400: "Yêu cầu không hợp lệ.",
+    403: "Bạn không có quyền truy cập trang này.",
+    404: "Không tìm thấy trang hoặc bản ghi.",
+    405: "Phương thức không được hỗ trợ.",
+    413: "Tệp hoặc dữ liệu gửi lên quá lớn.",
+    429: "Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút.",
+    500: "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
+}
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Every error a person can meet is explained in Vietnamese, as HTML or JSON."""
+
+    def render(code: int, message: str):
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+            return {"error": message}, code
+        return render_template("error.html", code=code, message=message), code
+
+    for code, message in ERRORS.items():
+        app.register_error_handler(code, lambda exc, code=code, message=message: render(code, message))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        """A missing or stale CSRF token: refuse, and tell the person what to do."""
+        return render(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")

@@ -1,0 +1,118 @@
+"""User accounts: who may log in, with which role and over which organization."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from handbook.extensions import db
+from handbook.organizations.models import Member, Organization, utcnow
+
+ROLES = {
+    "admin": "Quản trị (Ban Tổ chức Tỉnh ủy)",
+    "committee": "Cán bộ cấp ủy",
+    "secretary": "Bí thư chi bộ",
+    "member": "Đảng viên",
+}
+# A user may grant only roles at or below their own.
+ROLE_RANK = {"member": 0, "secretary": 1, "committee": 2, "admin": 3}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_login(value: str | None) -> str:
+    """Return the canonical login: a lower-case email, or a phone number as 0xxxxxxxxx."""
+    value = (value or "").strip()
+    if "@" in value:
+        return value.lower()
+    digits = re.sub(r"[\s.\-()]", "", value)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def is_valid_login(value: str) -> bool:
+    """Is ``value`` (already normalized) an email address or a Vietnamese phone number?"""
+    return bool(_EMAIL.match(value)) or bool(re.fullmatch(r"0\d{9,10}", value))
+
+
+def new_session_token() -> str:
+    """A random token naming the current generation of a user's sessions."""
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """A login to the handbook with a role and an organization scope."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    # Rotated on logout and password change so that an old session or remember cookie stops working.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship()
+    member: Mapped[Member | None] = relationship()
+
+    @validates("login")
+    def _normalize_login(self, _key: str, value: str) -> str:
+        """Logins are compared in their canonical form."""
+        return normalize_login(value)
+
+    def set_password(self, password: str) -> None:
+        """Hash and store ``password``; every existing session ends."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        """Does ``password`` match the stored hash?"""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Flask-Login's identifier: the id plus the session generation, so rotation logs out."""
+        return f"{self.id}.{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated accounts cannot log in or keep a session."""
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        """The role in Vietnamese."""
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def is_staff(self) -> bool:
+        """May this user enter the back office?"""
+        return self.role in ("admin", "committee", "secretary")
+
+    @classmethod
+    def __scope__(cls, scope):
+        """Accounts visible to ``scope``: those attached to its subtree, or one's own."""
+        if scope.sees_all:
+            return None
+        if scope.role == "member" or scope.org_path is None:
+            return cls.id == scope.user_id if scope.user_id else false()
+        return cls.organization_id.in_(Organization.subtree_ids(scope.org_path))
+
+    def __str__(self) -> str:
+        return self.login

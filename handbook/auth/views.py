@@ -1,0 +1,97 @@
+"""Login and logout."""
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from handbook.auth.forms import LoginForm
+from handbook.auth.models import User, new_session_token, normalize_login
+from handbook.extensions import db, login_manager
+from handbook.organizations.models import utcnow
+
+bp = Blueprint("auth", __name__)
+
+# Checked when the login is unknown, so that a wrong login costs as long as a wrong password.
+_DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """Load the user named in the session, only if their session generation is still current."""
+    ident, _, token = (user_id or "").partition(".")
+    if not ident.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_token != token or not user.active:
+        return None
+    return user
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` if it is a path on this site, else ``default`` (no open redirects)."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def home_for(user) -> str:
+    """Where a user lands after logging in."""
+    return url_for("admin.index") if user.is_staff else url_for("portal.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form and check credentials, slowing down repeated failures."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = db.session.execute(
+            select(User).where(User.login == normalize_login(form.login.data))
+        ).scalar_one_or_none()
+        now = utcnow()
+        if user is not None and user.locked_until and user.locked_until > now:
+            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+            flash(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.", "danger")
+            status = 429
+        elif user is not None and user.active and user.check_password(form.password.data):
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), home_for(user)))
+        else:
+            if user is None:
+                User(password_hash=_DUMMY_HASH).check_password(form.password.data or "")
+            else:
+                user.failed_logins += 1
+                limit = current_app.config["LOGIN_MAX_FAILURES"]
+                if user.failed_logins >= limit:
+                    user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+                    user.failed_logins = 0
+                db.session.commit()
+            flash("Sai số điện thoại/email hoặc mật khẩu.", "danger")
+            status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session everywhere it was copied: the old cookie stops working."""
+    if current_user.is_authenticated:
+        user = db.session.get(User, current_user.id)
+        user.session_token = new_session_token()
+        db.session.commit()
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))

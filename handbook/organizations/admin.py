@@ -1,0 +1,167 @@
+"""Back-office screens for the organization tree and the members."""
+from flask_login import current_user
+from sqlalchemy import inspect
+from wtforms import StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from handbook.admin.base import ScopedModelView
+from handbook.organizations.models import (
+    GENDERS,
+    MEMBER_STATUSES,
+    ORG_KINDS,
+    PARTY_POSITIONS,
+    THEORY_LEVELS,
+    Member,
+    Organization,
+)
+from handbook.organizations.operations import TreeError, assign_path, move_organization
+
+
+def _label(choices):
+    """A list formatter showing the Vietnamese label of a coded value."""
+    return lambda view, context, model, name: choices.get(getattr(model, name), getattr(model, name))
+
+
+class OrganizationView(ScopedModelView):
+    """The organization tree: committees see and manage their subtree."""
+
+    column_list = ["code", "name", "kind", "parent", "depth"]
+    column_details_list = ["code", "name", "kind", "parent", "path", "created_at"]
+    column_export_list = ["code", "name", "kind", "parent.code", "parent.name"]
+    column_searchable_list = ["code", "name"]
+    column_filters = ["kind", "depth", "parent.code"]
+    column_sortable_list = ["code", "name", "kind", "depth"]
+    column_default_sort = "path"
+    column_select_related_list = [Organization.parent]
+    column_labels = {
+        "code": "Mã",
+        "name": "Tên tổ chức",
+        "kind": "Cấp",
+        "parent": "Trực thuộc",
+        "parent.code": "Mã tổ chức cấp trên",
+        "parent.name": "Tổ chức cấp trên",
+        "depth": "Độ sâu",
+        "path": "Đường dẫn",
+        "created_at": "Ngày tạo",
+    }
+    column_formatters = {"kind": _label(ORG_KINDS)}
+    column_formatters_export = {"kind": _label(ORG_KINDS)}
+    form_columns = ["code", "name", "kind", "parent"]
+    form_choices = {"kind": list(ORG_KINDS.items())}
+    form_ajax_refs = {"parent": {"fields": ["code", "name"], "placeholder": "Tìm tổ chức cấp trên"}}
+    form_args = {
+        "code": {"label": "Mã", "description": "Mã ngắn, duy nhất (ví dụ: TB-DH-01)."},
+        "name": {"label": "Tên tổ chức"},
+        "kind": {"label": "Cấp"},
+        "parent": {"label": "Trực thuộc"},
+    }
+
+    def after_form_change(self, form, model, is_created):
+        """Give new organizations their path; moving one to a new parent moves its subtree too."""
+        if is_created:
+            if model.parent is None and current_user.role != "admin":
+                raise ValidationError("Vui lòng chọn tổ chức cấp trên trong phạm vi của bạn.")
+            assign_path(self.session, model)
+            return
+        history = inspect(model).attrs.parent.history
+        if history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            try:
+                move_organization(self.session, model, model.parent, current_user, old_parent_id=getattr(old, "id", None))
+            except TreeError as exc:
+                raise ValidationError(str(exc)) from exc
+
+    def on_model_delete(self, model):
+        """Refuse to delete an organization that still has sub-organizations, members or is your root."""
+        scope_root = current_user.organization_id
+        if model.id == scope_root:
+            raise ValidationError("Không thể xóa tổ chức gốc trong phạm vi của bạn.")
+        if model.children or model.members:
+            raise ValidationError("Không thể xóa tổ chức còn tổ chức trực thuộc hoặc đảng viên.")
+
+
+class MemberView(ScopedModelView):
+    """Party members: secretaries manage their branch, committees their subtree."""
+
+    edit_roles = ("admin", "committee", "secretary")
+    column_list = ["full_name", "card_number", "date_of_birth", "gender", "organization", "position", "status", "phone"]
+    column_details_list = [
+        "full_name", "card_number", "date_of_birth", "gender", "ethnicity", "religion", "hometown",
+        "admitted_on", "official_on", "status", "organization", "position", "occupation", "education",
+        "theory_level", "phone", "email", "national_id_masked",
+    ]
+    column_export_list = [
+        "full_name", "card_number", "date_of_birth", "gender", "ethnicity", "religion", "hometown",
+        "admitted_on", "official_on", "status", "organization.code", "organization.name", "position",
+        "occupation", "education", "theory_level", "phone", "email", "national_id_masked",
+    ]
+    column_searchable_list = ["full_name", "card_number", "phone"]
+    column_filters = ["status", "gender", "position", "organization.code", "organization.name", "date_of_birth", "admitted_on"]
+    column_sortable_list = [("full_name", "sort_key"), "card_number", "date_of_birth", "status", "admitted_on"]
+    column_default_sort = "sort_key"
+    column_select_related_list = [Member.organization]
+    column_labels = {
+        "full_name": "Họ và tên",
+        "card_number": "Số thẻ đảng viên",
+        "date_of_birth": "Ngày sinh",
+        "gender": "Giới tính",
+        "ethnicity": "Dân tộc",
+        "religion": "Tôn giáo",
+        "hometown": "Quê quán",
+        "admitted_on": "Ngày vào Đảng",
+        "official_on": "Ngày chính thức",
+        "status": "Tình trạng",
+        "organization": "Chi bộ",
+        "organization.code": "Mã chi bộ",
+        "organization.name": "Chi bộ",
+        "position": "Chức vụ đảng",
+        "occupation": "Nghề nghiệp",
+        "education": "Trình độ học vấn",
+        "theory_level": "Lý luận chính trị",
+        "phone": "Điện thoại",
+        "email": "Email",
+        "national_id": "Số CCCD",
+        "national_id_masked": "Số CCCD",
+    }
+    _formatters = {
+        "gender": _label(GENDERS),
+        "status": _label(MEMBER_STATUSES),
+        "position": _label(PARTY_POSITIONS),
+        "theory_level": _label(THEORY_LEVELS),
+    }
+    column_formatters = _formatters
+    column_formatters_export = _formatters
+    form_columns = [
+        "full_name", "card_number", "date_of_birth", "gender", "ethnicity", "religion", "hometown",
+        "admitted_on", "official_on", "status", "organization", "position", "occupation", "education",
+        "theory_level", "phone", "email",
+    ]
+    form_extra_fields = {
+        "new_national_id": StringField(
+            "Số CCCD",
+            description="Để trống nếu không thay đổi. Số đã lưu chỉ hiển thị dạng che.",
+            validators=[Optional(), Length(max=12, message="Số CCCD gồm đúng 12 chữ số.")],
+            render_kw={"autocomplete": "off", "inputmode": "numeric"},
+        )
+    }
+    form_choices = {
+        "gender": list(GENDERS.items()),
+        "status": list(MEMBER_STATUSES.items()),
+        "position": list(PARTY_POSITIONS.items()),
+        "theory_level": list(THEORY_LEVELS.items()),
+    }
+    form_ajax_refs = {"organization": {"fields": ["code", "name"], "placeholder": "Tìm chi bộ"}}
+
+    def after_form_change(self, form, model, is_created):
+        """Check the branch, the dates and a newly typed CCCD (the stored one is never sent back)."""
+        new_id = (form.new_national_id.data or "").strip()
+        if new_id:
+            if not (new_id.isdigit() and len(new_id) == 12):
+                raise ValidationError("Số CCCD gồm đúng 12 chữ số.")
+            model.national_id = new_id
+        if model.organization is not None and model.organization.kind not in ("branch", "grassroots"):
+            raise ValidationError("Đảng viên phải thuộc một chi bộ.")
+        if model.admitted_on and model.official_on and model.official_on < model.admitted_on:
+            raise ValidationError("Ngày chính thức không thể trước ngày vào Đảng.")
+        if model.date_of_birth and model.admitted_on and model.admitted_on.year - model.date_of_birth.year < 18:
+            raise ValidationError("Ngày vào Đảng phải sau khi đủ 18 tuổi.")

@@ -1,0 +1,249 @@
+"""The organization tree and the party members who belong to it."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import ForeignKey, Index, String, and_, false, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from handbook.extensions import db
+from handbook.text import mask_national_id, nfc, search_key, vi_sort_key
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (stored naive, read as UTC)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# On PostgreSQL the path and sort keys must compare byte by byte, whatever the database locale.
+PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
+KeyString = String(400).with_variant(String(400, collation="C"), "postgresql")
+
+ORG_KINDS = {
+    "province": "Đảng bộ tỉnh",
+    "committee": "Đảng bộ trực thuộc",
+    "grassroots": "Tổ chức cơ sở đảng",
+    "sub_committee": "Đảng bộ bộ phận",
+    "branch": "Chi bộ",
+}
+
+MEMBER_STATUSES = {
+    "official": "Chính thức",
+    "probationary": "Dự bị",
+    "exempt": "Miễn sinh hoạt",
+    "transferred": "Chuyển đi",
+    "deceased": "Từ trần",
+    "expelled": "Ra khỏi Đảng",
+}
+
+PARTY_POSITIONS = {
+    "secretary": "Bí thư",
+    "deputy_secretary": "Phó bí thư",
+    "committee_member": "Chi ủy viên",
+    "member": "Đảng viên",
+}
+
+GENDERS = {"male": "Nam", "female": "Nữ"}
+
+THEORY_LEVELS = {
+    "none": "Chưa qua đào tạo",
+    "primary": "Sơ cấp",
+    "intermediate": "Trung cấp",
+    "advanced": "Cao cấp",
+    "bachelor": "Cử nhân",
+}
+
+
+def path_segment(org_id: int) -> str:
+    """One step of a materialized path; zero-padded so that sorting by path gives tree order."""
+    return f"{org_id:08d}/"
+
+
+def subtree_bounds(path: str) -> tuple[str, str]:
+    """Return [low, high) bounds of every path under ``path``; '0' is the byte after '/'."""
+    return path, path[:-1] + "0"
+
+
+class Organization(db.Model):
+    """A party organization at any level; ``path`` is the materialized path of padded ids, '/00000001/00000014/'."""
+
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
+    path: Mapped[str] = mapped_column(PathString, unique=True, default="")
+    depth: Mapped[int] = mapped_column(default=0)
+    search_key: Mapped[str] = mapped_column(String(255), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organization]] = relationship(back_populates="parent")
+    members: Mapped[list[Member]] = relationship(back_populates="organization")
+
+    @validates("name")
+    def _normalize_name(self, _key: str, value: str) -> str:
+        """Store names in NFC and keep the search key in step."""
+        value = nfc(value)
+        self.search_key = search_key(value)
+        return value
+
+    @validates("code")
+    def _normalize_code(self, _key: str, value: str) -> str:
+        """Codes are compared exactly, so trim and upper-case them."""
+        return (value or "").strip().upper()
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in Vietnamese."""
+        return ORG_KINDS.get(self.kind, self.kind)
+
+    def is_within(self, path: str) -> bool:
+        """Is this organization inside the subtree rooted at ``path``?"""
+        return bool(self.path) and self.path.startswith(path)
+
+    @classmethod
+    def subtree_clause(cls, path: str):
+        """SQL condition: the organization lies in the subtree at ``path`` (an indexed range)."""
+        low, high = subtree_bounds(path)
+        return and_(cls.path >= low, cls.path < high)
+
+    @classmethod
+    def subtree_ids(cls, path: str):
+        """A SELECT of the ids of every organization in the subtree at ``path``."""
+        return select(cls.id).where(cls.subtree_clause(path))
+
+    @classmethod
+    def __scope__(cls, scope):
+        """Rows visible to ``scope``: its subtree."""
+        if scope.sees_all:
+            return None
+        if scope.org_path is None:
+            return false()
+        return cls.subtree_clause(scope.org_path)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class OrganizationMove(db.Model):
+    """A record that an organization was moved to a new parent (the 2025 mergers need history)."""
+
+    __tablename__ = "organization_move"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    from_parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"))
+    to_parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"))
+    from_path: Mapped[str] = mapped_column(PathString)
+    to_path: Mapped[str] = mapped_column(PathString)
+    moved_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
+    from_parent: Mapped[Organization | None] = relationship(foreign_keys=[from_parent_id])
+    to_parent: Mapped[Organization | None] = relationship(foreign_keys=[to_parent_id])
+    moved_by = relationship("User", foreign_keys=[moved_by_id])
+
+    @classmethod
+    def __scope__(cls, scope):
+        """Moves visible to ``scope``: those of organizations in its subtree."""
+        if scope.sees_all:
+            return None
+        if scope.org_path is None:
+            return false()
+        return cls.organization_id.in_(Organization.subtree_ids(scope.org_path))
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.from_path} → {self.to_path}"
+
+
+class Member(db.Model):
+    """A party member (đảng viên), the fields of the 7-HSĐV register."""
+
+    __tablename__ = "member"
+    __table_args__ = (
+        Index("ix_member_organization_sort", "organization_id", "sort_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    search_key: Mapped[str] = mapped_column(String(160), default="", index=True)
+    sort_key: Mapped[str] = mapped_column(KeyString, default="", index=True)
+    date_of_birth: Mapped[date | None]
+    gender: Mapped[str | None] = mapped_column(String(10))
+    ethnicity: Mapped[str | None] = mapped_column(String(40))
+    religion: Mapped[str | None] = mapped_column(String(40))
+    hometown: Mapped[str | None] = mapped_column(String(200))
+    card_number: Mapped[str] = mapped_column(String(20), unique=True)
+    admitted_on: Mapped[date | None]
+    official_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="official", index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"))
+    position: Mapped[str] = mapped_column(String(20), default="member")
+    occupation: Mapped[str | None] = mapped_column(String(120))
+    education: Mapped[str | None] = mapped_column(String(120))
+    theory_level: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(120))
+    national_id: Mapped[str | None] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="members")
+
+    @validates("full_name")
+    def _normalize_name(self, _key: str, value: str) -> str:
+        """Store names in NFC and keep the search and sort keys in step."""
+        value = nfc(value)
+        self.search_key = search_key(value)
+        self.sort_key = vi_sort_key(value)
+        return value
+
+    @validates("hometown", "occupation", "education", "ethnicity", "religion", "email", "phone")
+    def _normalize_text(self, _key: str, value: str | None) -> str | None:
+        """Store free text in NFC; empty strings become NULL."""
+        value = nfc(value)
+        return value or None
+
+    @validates("card_number", "national_id")
+    def _normalize_number(self, _key: str, value: str | None) -> str | None:
+        """Numbers are compared exactly: trim them."""
+        value = (value or "").strip()
+        return value or None
+
+    @property
+    def national_id_masked(self) -> str:
+        """The CCCD with all but its last three digits hidden."""
+        return mask_national_id(self.national_id)
+
+    @property
+    def status_label(self) -> str:
+        """The status in Vietnamese."""
+        return MEMBER_STATUSES.get(self.status, self.status)
+
+    @property
+    def position_label(self) -> str:
+        """The party position in Vietnamese."""
+        return PARTY_POSITIONS.get(self.position, self.position)
+
+    @classmethod
+    def __scope__(cls, scope):
+        """Rows visible to ``scope``: members of its subtree, or a member's own record."""
+        if scope.sees_all:
+            return None
+        if scope.role == "member":
+            return cls.id == scope.member_id if scope.member_id else false()
+        if scope.org_path is None:
+            return false()
+        return cls.organization_id.in_(Organization.subtree_ids(scope.org_path))
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.card_number})"
+
+
+def direct_member_counts():
+    """A SELECT of (organization_id, number of members directly in it)."""
+    return select(Member.organization_id, func.count(Member.id)).group_by(Member.organization_id)
