@@ -1,5 +1,5 @@
 """Login, logout, CSRF, redirects and lockout."""
-from conftest import PASSWORD, csrf_token
+from support import PASSWORD, csrf_token
 
 
 def test_healthz_reports_database(client):
@@ -40,7 +40,7 @@ def test_admin_post_without_csrf_is_refused(client, auth, tree, dbq):
 
 def test_cookie_replayed_after_logout_is_refused(app, tree):
     """Does a session cookie copied before logout stop working after it?"""
-    from conftest import AuthActions
+    from support import AuthActions
 
     c = app.test_client()
     AuthActions(c).login(tree["committee"])
@@ -55,7 +55,7 @@ def test_cookie_replayed_after_logout_is_refused(app, tree):
 
 def test_remember_cookie_replayed_after_logout_is_refused(app, tree):
     """Does a remember-me cookie copied before logout stop working after it?"""
-    from conftest import AuthActions
+    from support import AuthActions
 
     c = app.test_client()
     AuthActions(c).login(tree["committee"], remember=True)

@@ -1,0 +1,81 @@
+"""Test helpers shared by the fixtures and the tests: factories, login actions, CSRF tokens."""
+import itertools
+import re
+
+from handbook.auth.models import User
+from handbook.extensions import db
+from handbook.organizations.models import Member, Organization
+from handbook.organizations.operations import assign_path
+
+PASSWORD = "matkhau-123"
+_counter = itertools.count(1)
+
+
+def csrf_token(client, url="/login") -> str:
+    """Fetch ``url`` and return the CSRF token its form carries."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Factory:
+    """Makes organizations, members and accounts with unique codes, each in its own app context.
+
+    Requests reuse an app context that is already pushed (and its ``g`` and session), so tests
+    never keep one open; the rows come back detached, their columns loaded.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def _save(self, obj, after_add=None):
+        with self.app.app_context():
+            db.session.add(obj)
+            if after_add:
+                after_add(obj)
+            db.session.commit()
+            db.session.refresh(obj)
+            db.session.expunge(obj)
+        return obj
+
+    def org(self, parent=None, kind="branch", name=None) -> Organization:
+        n = next(_counter)
+        org = Organization(code=f"T{n:05d}", name=name or f"Tổ chức thử {n}", kind=kind,
+                           parent_id=parent.id if parent else None)
+        return self._save(org, lambda o: assign_path(db.session, o))
+
+    def member(self, org, name=None, **fields) -> Member:
+        n = next(_counter)
+        member = Member(full_name=name or f"Đảng viên Thử {n}", card_number=f"9{n:07d}", organization_id=org.id, **fields)
+        return self._save(member)
+
+    def user(self, role, org=None, member=None, login=None) -> User:
+        n = next(_counter)
+        user = User(login=login or f"user{n}@test.vn", role=role,
+                    organization_id=org.id if org else None, member_id=member.id if member else None)
+        with self.app.app_context():
+            user.set_password(PASSWORD)
+        return self._save(user)
+
+
+class AuthActions:
+    """Log a test client in and out through the real pages (CSRF included)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user_or_login, password=PASSWORD, remember=False, next_url=None):
+        login = getattr(user_or_login, "login", user_or_login)
+        token = csrf_token(self.client)
+        url = "/login" + (f"?next={next_url}" if next_url else "")
+        data = {"login": login, "password": password, "csrf_token": token}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post(url, data=data)
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
