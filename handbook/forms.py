@@ -30,3 +30,8 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _VietnameseMessages()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Flask-Admin's Unique validator compares against the row being edited, kept here.
+        self._obj = kwargs.get("obj", args[1] if len(args) > 1 else None)

@@ -5,6 +5,7 @@ from flask import abort, redirect, request, url_for
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model.fields import AjaxSelectField
 from flask_admin.theme import Bootstrap4Theme  # noqa: F401  (re-exported for handbook.admin)
 from flask_login import current_user
 from handbook.forms import Form
@@ -33,6 +34,19 @@ def _scoped_factory(factory):
 
     factory_in_scope.is_scoped = True
     return factory_in_scope
+
+
+def _strict_ajax_pre_validate(field):
+    """An ajax dropdown given an id it cannot resolve (out of scope, or forged) is an error, not a blank."""
+    original = field.pre_validate
+
+    def pre_validate(form):
+        submitted = getattr(field, "_formdata", None)
+        if submitted not in (None, "", "__None") and field.data is None:
+            raise ValidationError(field.gettext("Not a valid choice"))
+        original(form)
+
+    return pre_validate
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):
@@ -149,6 +163,8 @@ class ScopedModelView(ModelView):
             if factory is not None and not getattr(factory, "is_scoped", False):
                 field.query_factory = _scoped_factory(factory)
                 field._object_list = None
+            if isinstance(field, AjaxSelectField):
+                field.pre_validate = _strict_ajax_pre_validate(field)
         return form
 
     def create_form(self, obj=None):

@@ -134,7 +134,7 @@ class MemberView(ScopedModelView):
     form_columns = [
         "full_name", "card_number", "date_of_birth", "gender", "ethnicity", "religion", "hometown",
         "admitted_on", "official_on", "status", "organization", "position", "occupation", "education",
-        "theory_level", "phone", "email",
+        "theory_level", "phone", "email", "new_national_id",
     ]
     form_extra_fields = {
         "new_national_id": StringField(
