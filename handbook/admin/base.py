@@ -12,7 +12,7 @@ from handbook.forms import Form
 from sqlalchemy import Unicode, cast, or_
 from wtforms.validators import ValidationError
 
-from handbook.auth.scope import current_scope, scoped
+from handbook.auth.scope import parse_id, scoped
 from handbook.exports import ascii_filename, neutralize_cell
 from handbook.extensions import db
 from handbook.text import like_pattern
@@ -58,8 +58,11 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         """One row by id, or None when it is out of scope."""
+        ident = parse_id(pk)
+        if ident is None:
+            return None
         with db.session.no_autoflush:
-            return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
+            return self.get_query().filter(getattr(self.model, self.pk) == ident).one_or_none()
 
     def get_list(self, term, offset=0, limit=10):
         """Rows whose search key or listed fields contain ``term``, without regard to accents."""
@@ -131,9 +134,8 @@ class ScopedModelView(ModelView):
 
     def get_one(self, id):
         """One row by id through the scope; 404 for a row outside it, so nothing of it leaks."""
-        try:
-            ident = int(id)
-        except (TypeError, ValueError):
+        ident = parse_id(id)
+        if ident is None:
             abort(404)
         row = self.get_query().filter(self.model.id == ident).one_or_none()
         if row is None:

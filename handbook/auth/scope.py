@@ -75,11 +75,22 @@ def scoped_select(model, scope: Scope | None = None) -> Select:
     return scoped(select(model), model, scope)
 
 
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int | None:
+    """An id from a URL or form: a positive integer that fits a BIGINT, else None."""
+    try:
+        ident = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return ident if 0 < ident <= MAX_ID else None
+
+
 def get_scoped_or_404(model, ident, scope: Scope | None = None):
     """Fetch one row by primary key if ``scope`` may see it; otherwise 404, never a leak."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
+    ident = parse_id(ident)
+    if ident is None:
         abort(404)
     row = db.session.execute(scoped_select(model, scope).where(model.id == ident)).scalar_one_or_none()
     if row is None:

@@ -5,6 +5,7 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from handbook.admin.base import ScopedModelView
+from handbook.extensions import db
 from handbook.organizations.models import (
     GENDERS,
     MEMBER_STATUSES,
@@ -61,13 +62,13 @@ class OrganizationView(ScopedModelView):
         if is_created:
             if model.parent is None and current_user.role != "admin":
                 raise ValidationError("Vui lòng chọn tổ chức cấp trên trong phạm vi của bạn.")
-            assign_path(self.session, model)
+            assign_path(db.session, model)
             return
         history = inspect(model).attrs.parent.history
         if history.has_changes():
             old = history.deleted[0] if history.deleted else None
             try:
-                move_organization(self.session, model, model.parent, current_user, old_parent_id=getattr(old, "id", None))
+                move_organization(db.session, model, model.parent, current_user, old_parent_id=getattr(old, "id", None))
             except TreeError as exc:
                 raise ValidationError(str(exc)) from exc
 
