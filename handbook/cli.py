@@ -19,14 +19,29 @@ def seed_demo_command(seed_value, if_empty):
     from handbook.seed.demo import seed_demo
 
     if db.session.execute(select(func.count()).select_from(Organization)).scalar():
-        if if_empty:
-            click.echo("Database already has data; demo seed skipped.")
-            return
-        raise click.ClickException("The database already has organizations; seed an empty database.")
-    rows = seed_demo(db.session, seed=seed_value)
+        if not if_empty:
+            raise click.ClickException("The database already has organizations; seed an empty database.")
+        click.echo("Database already has data; demo seed skipped.")
+        rows = existing_demo_accounts()
+    else:
+        rows = seed_demo(db.session, seed=seed_value)
     click.echo("Demo accounts (role, login, password, scope):")
     for row in rows:
         click.echo("  " + "\t".join(row))
+
+
+def existing_demo_accounts() -> list[tuple[str, str, str, str]]:
+    """The first account of each role, to remind the operator how to log in to a seeded database."""
+    from handbook.auth.models import User
+    from handbook.seed.demo import DEMO_PASSWORD
+
+    rows = []
+    for role in ("admin", "committee", "secretary", "member"):
+        user = db.session.execute(select(User).where(User.role == role).order_by(User.id).limit(1)).scalar()
+        if user is not None:
+            scope = user.organization.name if user.organization else "toàn tỉnh"
+            rows.append((role, user.login, f"{DEMO_PASSWORD} (nếu chưa đổi)", scope))
+    return rows
 
 
 @users_cli.command("create")
