@@ -1,10 +1,12 @@
 """The scoped base view: every admin screen lists, counts, fetches, edits and exports through it."""
 import time
+from datetime import date, datetime, timezone
 
 from flask import abort, redirect, request, url_for
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model import typefmt
 from flask_admin.model.fields import AjaxSelectField
 from flask_admin.theme import Bootstrap4Theme  # noqa: F401  (re-exported for handbook.admin)
 from flask_login import current_user
@@ -79,6 +81,22 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return query.offset(offset).limit(min(limit, 50)).all()
 
 
+def _vn_date(view, value, name=None):
+    """Dates as Vietnamese write them: 25/11/2026."""
+    return value.strftime("%d/%m/%Y")
+
+
+def _vn_datetime(view, value, name=None):
+    """Times in Vietnam's zone (stored in UTC), day first."""
+    from zoneinfo import ZoneInfo
+
+    return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
+
+
+VN_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _vn_datetime, date: _vn_date}
+VN_EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, datetime: _vn_datetime, date: _vn_date}
+
+
 class ScopedModelView(ModelView):
     """A ModelView whose every query goes through ``handbook.auth.scope``.
 
@@ -93,6 +111,9 @@ class ScopedModelView(ModelView):
     can_view_details = True
     can_export = True
     export_types = ["csv", "xlsx"]
+    column_type_formatters = VN_FORMATTERS
+    column_type_formatters_detail = VN_FORMATTERS
+    column_type_formatters_export = VN_EXPORT_FORMATTERS
     # Which roles may change rows on this screen; a view narrows it.
     edit_roles = ("admin", "committee")
 

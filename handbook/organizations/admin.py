@@ -98,7 +98,7 @@ class MemberView(ScopedModelView):
     ]
     column_searchable_list = ["full_name", "card_number", "phone"]
     column_filters = ["status", "gender", "position", "organization.code", "organization.name", "date_of_birth", "admitted_on"]
-    column_sortable_list = [("full_name", "sort_key"), "card_number", "date_of_birth", "status", "admitted_on"]
+    column_sortable_list = [("full_name", Member.sort_key), "card_number", "date_of_birth", "status", "admitted_on"]
     column_default_sort = "sort_key"
     column_select_related_list = [Member.organization]
     column_labels = {
