@@ -274,3 +274,16 @@ def test_committee_edits_and_deletes_inside_its_subtree(as_role, dbq, tree, make
     r = client.post("/admin/member/delete/", data={"id": member.id, "csrf_token": token})
     assert r.status_code == 302
     assert dbq(lambda s: s.get(Member, member.id)) is None
+
+
+def test_bulk_delete_removes_rows_inside_scope_only(as_role, dbq, tree, make):
+    """Given in-scope and out-of-scope ids together, does bulk delete remove exactly the in-scope ones?"""
+    client = as_role("committee")
+    mine = [make.member(tree["B2"]) for _ in range(2)]
+    theirs = make.member(tree["B3"])
+    token = csrf_token(client, "/admin/member/")
+    ids = [str(m.id) for m in mine] + [str(theirs.id), "abc", "99999999999999999999999"]
+    r = client.post("/admin/member/action/", data={"action": "delete", "csrf_token": token, "rowid": ids})
+    assert r.status_code == 302
+    assert [_still_there(dbq, Member, m) for m in mine] == [False, False]
+    assert _still_there(dbq, Member, theirs)

@@ -51,6 +51,15 @@ def _strict_ajax_pre_validate(field):
     return pre_validate
 
 
+def _with_parsed_ids(handler):
+    """Wrap a bulk action so that it gets only well-formed integer ids."""
+
+    def run(ids):
+        return handler([i for i in (parse_id(x) for x in ids) if i is not None])
+
+    return run
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Ajax lookups (search-as-you-type dropdowns) through the same scope, accent-free."""
 
@@ -163,6 +172,10 @@ class ScopedModelView(ModelView):
             abort(404)
         return row
 
+    def _apply_pagination(self, query, page, page_size):
+        """A negative page number from the URL means the first page (PostgreSQL refuses OFFSET < 0)."""
+        return super()._apply_pagination(query, max(page or 0, 0), page_size)
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Search each word without regard to accents or case (``nguyen`` finds ``Nguyễn``)."""
         search = (search or "")[:200]
@@ -220,6 +233,12 @@ class ScopedModelView(ModelView):
             raise ValidationError(gettext("Permission denied."))
         self.after_form_change(form, model, is_created)
         self.check_scope(model)
+
+    def init_actions(self):
+        """Bulk actions receive ids as integers; forged or malformed ids are dropped, never sent to SQL."""
+        super().init_actions()
+        for name, (handler, text, desc) in list(self._actions_data.items()):
+            self._actions_data[name] = (_with_parsed_ids(handler), text, desc)
 
     def is_action_allowed(self, name):
         """Bulk delete follows the same rule as single delete."""
