@@ -67,7 +67,7 @@ class UserView(ScopedModelView):
             raise ValidationError("Tên đăng nhập phải là số điện thoại hoặc email hợp lệ.")
         if ROLE_RANK.get(model.role, 99) > ROLE_RANK[current_user.role]:
             raise ValidationError("Bạn không thể cấp vai trò cao hơn vai trò của mình.")
-        if current_user.role == "secretary" and model.role != "member":
+        if current_user.role == "secretary" and model.role != "member" and model.id != current_user.id:
             raise ValidationError("Bí thư chi bộ chỉ tạo được tài khoản đảng viên.")
         if model.id == current_user.id and (model.role != current_user.role or not model.active):
             raise ValidationError("Bạn không thể tự đổi vai trò hoặc khóa tài khoản của mình.")
