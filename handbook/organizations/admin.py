@@ -153,6 +153,12 @@ class MemberView(ScopedModelView):
     }
     form_ajax_refs = {"organization": {"fields": ["code", "name"], "placeholder": "Tìm chi bộ"}}
 
+    def get_sortable_columns(self):
+        """Sorting by name uses the Vietnamese sort key (Flask-Admin renames same-table pairs to the key)."""
+        columns = super().get_sortable_columns()
+        columns["full_name"] = columns.pop("sort_key", Member.sort_key)
+        return columns
+
     def after_form_change(self, form, model, is_created):
         """Check the branch, the dates and a newly typed CCCD (the stored one is never sent back)."""
         new_id = (form.new_national_id.data or "").strip()
