@@ -12,7 +12,7 @@ NAV = (
 )
 
 # Root font size per step of the A−/A+ setting; step 0 keeps the browser's own size.
-TEXT_SIZES = (100, 112, 125, 150, 175, 200)
+TEXT_SIZES = (100, 112.5, 125, 150, 175, 200)
 TEXT_SIZE_COOKIE = "text_size"
 
 

@@ -3,7 +3,7 @@ service worker; the health check."""
 import json
 import os
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 from wtforms import HiddenField, StringField

@@ -8,9 +8,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from browser import ARTIFACTS, save_screenshot
-from e2e.conftest import DESKTOP, PHONE
 from support import PASSWORD
 
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 BUDGET = 100 * 1024  # bytes on the wire for the first load of a member page, everything included
 # (name, path, signed in?): every member page this issue builds, and the pages sharing its layout.
 PAGES = [
@@ -239,3 +240,55 @@ def test_the_handbook_is_installable(live_server, browser, reader):
     worker_ready(page)
     assert page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)") == live_server + "/"
     context.close()
+
+
+@pytest.fixture(scope="module")
+def full_nav_server():
+    """A second app, without a database, that also serves the later features' addresses, so the
+    navigation shows all five entries (its offline page draws the navigation and needs no login)."""
+    import threading
+
+    from flask import Blueprint
+    from werkzeug.serving import make_server
+
+    from handbook import create_app
+    from handbook.config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    features = Blueprint("features", __name__)
+    for path in ("/documents/", "/topics/", "/calendar/", "/notices/"):
+        features.add_url_rule(path, path.strip("/"), lambda: "")
+    app.register_blueprint(features)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("viewport,step", [(PHONE, 0), (PHONE, 2), (PHONE, 3), (PHONE, 5), (DESKTOP, 0)],
+                         ids=["360-100pct", "360-125pct", "360-150pct", "360-200pct", "1280-100pct"])
+def test_full_navigation_fits_and_passes_axe(full_nav_server, browser, viewport, step):
+    """With all five navigation entries, does the bar fit the screen at every text size, pass axe,
+    and leave the end of the page uncovered?"""
+    context = new_context(browser, full_nav_server, viewport=viewport)
+    context.add_cookies([{"name": "text_size", "value": str(step), "url": full_nav_server}])
+    page = context.new_page()
+    page.goto(full_nav_server + "/offline")
+    page.wait_for_load_state("networkidle")
+    labels = page.locator(".main-nav a").all_inner_texts()
+    assert [label.strip().replace("\n", " ") for label in labels] == ["Trang chủ", "Tài liệu", "Học tập", "Lịch",
+                                                                     "Thông báo"]
+    widest = page.evaluate("document.documentElement.scrollWidth")
+    results = axe.run(page, options={"resultTypes": ["violations"]})
+    serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    small = _touch_targets_too_small(page)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    covered = page.evaluate("""() => { const nav = document.querySelector('.main-nav').getBoundingClientRect();
+        const last = document.querySelector('.foot a').getBoundingClientRect();
+        return getComputedStyle(document.querySelector('.main-nav')).position === 'fixed' && last.bottom > nav.top; }""")
+    save_screenshot(page, f"nav-{viewport['width']}x{viewport['height']}-step{step}")
+    context.close()
+    assert widest <= viewport["width"]
+    assert serious == []
+    assert small == []
+    assert not covered
