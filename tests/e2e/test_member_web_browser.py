@@ -301,7 +301,7 @@ def full_nav_server():
     navigation shows all five entries (its offline page draws the navigation and needs no login)."""
     import threading
 
-    from flask import Blueprint
+    from flask import Blueprint, render_template_string
     from werkzeug.serving import make_server
 
     from handbook import create_app
@@ -311,6 +311,12 @@ def full_nav_server():
     features = Blueprint("features", __name__)
     for path in ("/documents/", "/topics/", "/calendar/", "/notices/"):
         features.add_url_rule(path, path.strip("/"), lambda: "")
+    # A read-later list and a document, as the content feature will serve them.
+    page = '{% extends "base.html" %}{% block content %}<h1>{{ title }}</h1>{{ body|safe }}{% endblock %}'
+    features.add_url_rule("/bookmarks", "bookmarks", lambda: render_template_string(
+        page, title="Đọc sau", body='<ul class="links"><li><a data-precache href="/documents/7">35-NQ/TW</a></li></ul>'))
+    features.add_url_rule("/documents/<int:doc>", "document", lambda doc: render_template_string(
+        page, title=f"Nghị quyết số {doc}", body="<p>Về tăng cường bảo vệ nền tảng tư tưởng của Đảng.</p>"))
     app.register_blueprint(features)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -345,3 +351,22 @@ def test_full_navigation_fits_and_passes_axe(full_nav_server, browser, viewport,
     assert serious == []
     assert small == []
     assert not covered
+
+
+def test_read_later_documents_open_offline_without_being_opened(full_nav_server, browser):
+    """Is a document on the read-later list saved when the list is shown, so that it opens with
+    no network even though it was never opened?"""
+    context = new_context(browser, full_nav_server)
+    page = context.new_page()
+    page.goto(full_nav_server + "/bookmarks")
+    assert worker_ready(page) == "activated"
+    wait_saved(page, "/bookmarks", "/documents/7")
+    context.set_offline(True)
+    page.goto(full_nav_server + "/documents/7")
+    assert page.get_by_role("heading", level=1).inner_text() == "Nghị quyết số 7"
+    assert page.get_by_test_id("offline-note").is_visible()
+    page.goto(full_nav_server + "/bookmarks")
+    assert page.get_by_role("heading", level=1).inner_text() == "Đọc sau"
+    page.goto(full_nav_server + "/documents/8")
+    assert page.get_by_role("heading", level=1).inner_text() == "Bạn đang ngoại tuyến"
+    context.close()

@@ -39,11 +39,15 @@ function offlinePage() {
   });
 }
 
-// Keep a page only when it is the page itself: not a redirect to the login, not an error.
+// Keep a page only when it is the page itself: not a redirect to the login, not an error. A
+// redirect (the session ended, or the page moved) drops any older copy of that address.
 function save(url, response) {
   if (response.ok && !response.redirected && response.type === "basic" && isHtml(response)) {
     var copy = response.clone();
     return caches.open(PAGES_CACHE).then(function (cache) { return cache.put(url, copy); });
+  }
+  if (response.redirected || response.type === "opaqueredirect") {
+    return caches.open(PAGES_CACHE).then(function (cache) { return cache.delete(url); });
   }
   return Promise.resolve();
 }
