@@ -40,6 +40,10 @@ def create_app(config_class=Config, **overrides) -> Flask:
     babel.init_app(app, locale_selector=lambda: "vi", timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     csrf.init_app(app)
 
+    from handbook import assets
+
+    assets.init_app(app)
+
     from handbook import auth, member
     from handbook import admin as back_office
 

@@ -94,4 +94,4 @@ def logout():
         db.session.commit()
     logout_user()
     flash("Bạn đã đăng xuất.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.login")), 302, {"Clear-Site-Data": '"cache", "storage"'}  # saved pages go too
