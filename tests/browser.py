@@ -9,7 +9,8 @@ def login(page, base_url, login_name, password):
     page.goto(f"{base_url}/login")
     page.fill("input[name=login]", login_name)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập", exact=True).click()
     page.wait_for_load_state("networkidle")
 
 
