@@ -387,26 +387,29 @@ def seed_thaibinh(session, seed: int = 2022, members: int | None = None, passwor
 
 # -- activity seeders --------------------------------------------------------------------------------
 def seed_organization_moves(session, ctx: ActivityContext) -> int:
-    """A few branches moved to a sibling grassroots organization during the year (the 2025 mergers)."""
+    """A few branches (or grassroots organizations) moved to a sibling parent during the year (the 2025 mergers)."""
     index = {org_id: i for i, org_id in enumerate(ctx.org_ids)}
-    children: dict[int, list[int]] = {}
-    for org_id, parent_id, kind in zip(ctx.org_ids, ctx.org_parent_ids, ctx.org_kinds):
-        if kind == "grassroots":
-            children.setdefault(parent_id, []).append(org_id)
-    branches = ctx.ids_of_kind("branch")
+    children: dict[int | None, list[int]] = {}
+    for org_id, parent_id in zip(ctx.org_ids, ctx.org_parent_ids):
+        children.setdefault(parent_id, []).append(org_id)
+    candidates = ctx.ids_of_kind("branch") + ctx.ids_of_kind("grassroots")
+    ctx.rng.shuffle(candidates)
     admin = (ctx.accounts.get("admin") or [None])[0]
     rows = []
-    for branch_id in ctx.rng.sample(branches, min(8, len(branches))):
-        parent_id = ctx.org_parent_ids[index[branch_id]]
-        siblings = [g for g in children.get(ctx.org_parent_ids[index[parent_id]], []) if g != parent_id]
+    for org_id in candidates:
+        parent_id = ctx.org_parent_ids[index[org_id]]
+        grandparent_id = ctx.org_parent_ids[index[parent_id]]
+        siblings = [p for p in children.get(grandparent_id, []) if p != parent_id]
         if not siblings:
             continue
         old_parent = ctx.rng.choice(siblings)
         rows.append({
-            "organization_id": branch_id, "from_parent_id": old_parent, "to_parent_id": parent_id,
-            "from_path": ctx.org_paths[index[old_parent]] + path_segment(branch_id),
-            "to_path": ctx.org_paths[index[branch_id]], "moved_at": ctx.random_time(), "moved_by_id": admin,
+            "organization_id": org_id, "from_parent_id": old_parent, "to_parent_id": parent_id,
+            "from_path": ctx.org_paths[index[old_parent]] + path_segment(org_id),
+            "to_path": ctx.org_paths[index[org_id]], "moved_at": ctx.random_time(), "moved_by_id": admin,
         })
+        if len(rows) == 8:
+            break
     rows.sort(key=lambda row: row["moved_at"])
     for i, row in enumerate(rows, start=1):
         row["id"] = i
