@@ -337,7 +337,8 @@ def table(figures: list[Figure], meta: dict) -> str:
     lines = [
         f"# Benchmark {meta['started']} — {meta['engine']}, {meta['members']:,} members",
         "",
-        f"Machine: {meta['cpus']} CPUs, Python {meta['python']}; commit {meta['commit']}.",
+        f"Machine: {meta['cpus']} CPUs, Python {meta['python']}; commit {meta['commit']}; load average "
+        f"{meta['load_before']:.1f} before, {meta['load_after']:.1f} after (other work on the machine skews tails).",
         "",
         "| Figure | Measured | Floor (same run) | Ratio | Goal | Met |",
         "|---|---|---|---|---|---|",
@@ -378,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     password = os.environ.get("HANDBOOK_SEED_PASSWORD", DEFAULT_PASSWORD)
     url = args.database_url
     meta = {"started": datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "engine": url.split(":", 1)[0].split("+")[0],
-            "members": args.members, "cpus": os.cpu_count(), "python": platform.python_version(), "commit": _commit()}
+            "members": args.members, "cpus": os.cpu_count(), "python": platform.python_version(), "commit": _commit(),
+            "load_before": os.getloadavg()[0]}
 
     figures = []
     if not args.reuse:
@@ -390,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)
 
+    meta["load_after"] = os.getloadavg()[0]
     report = table(figures, meta)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

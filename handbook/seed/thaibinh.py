@@ -378,10 +378,15 @@ def seed_thaibinh(session, seed: int = 2022, members: int | None = None, passwor
     builder.sample_member_logins()
     _reset_sequences(session)
     session.commit()
-    # Fresh statistics, so that the query planner knows the tables are big.
+    # Fresh statistics, so that the query planner knows the tables are big; on PostgreSQL a VACUUM
+    # also sets the visibility map, without which subtree counts cannot use index-only scans.
     with db.engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+        if conn.dialect.name == "postgresql":
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(f"VACUUM ANALYZE {tables}"))
+        else:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
     return SeedResult(plan, time.perf_counter() - started, builder.counts, builder.samples)
 
 
