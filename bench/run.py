@@ -181,7 +181,7 @@ def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
             f" o.id, o.code, o.name FROM member m JOIN organization o ON o.id = m.organization_id"
             f" WHERE {scope} {extra} ORDER BY m.sort_key LIMIT 25"
         )
-        pages, sql_ms = [], []
+        pages, sql_ms, statements = [], [], [0]
 
         def view():
             clock.clear()
@@ -189,6 +189,7 @@ def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
             assert page.status_code == 200, page.status_code
             pages.append(page.get_data(as_text=True))
             sql_ms.append(sum(clock) * 1000)
+            statements[:] = [len(clock)]
 
         with app.app_context():
             raw = db.engine.raw_connection()
@@ -220,7 +221,7 @@ def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
         figures.append(Figure(
             name=f"… of which SQL issued by the view ({label})", value=statistics.median(sql_ms[3:]), unit="ms",
             floor=floor, floor_label="the same bare SQL", goal="≤ 3× the floor",
-            met=statistics.median(sql_ms[3:]) <= 3 * floor, detail={"statements_per_request": None},
+            met=statistics.median(sql_ms[3:]) <= 3 * floor, detail={"statements_per_request": statements[0]},
         ))
     return figures
 

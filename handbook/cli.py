@@ -51,7 +51,8 @@ def seed_thaibinh_command(seed_value, members, password):
             raise click.ClickException(str(exc)) from exc
     for table, count in result.counts.items():
         click.echo(f"  {table}: {count:,}")
-    click.echo(f"Done in {result.seconds:.1f} s. Sample accounts (role, login, scope); password: --password:")
+    click.echo(f"Done in {result.seconds:.1f} s. Sample accounts (role, login, scope); every account has the "
+               "seed password (--password or HANDBOOK_SEED_PASSWORD):")
     for row in result.sample_logins:
         click.echo("  " + "\t".join(row))
 
