@@ -9,10 +9,13 @@ share that used the app within a year) and one admin. Every id is assigned here,
 ``insert()`` executemany in chunks; PostgreSQL sequences are reset afterwards.
 
 A year of activity (the year before today) comes from the activity seeders. To seed your table,
-write ``def seed_my_table(session, ctx: ActivityContext) -> int`` (insert set-based, return the
-number of rows) and add one line, ``"handbook.my_domain.seed:seed_my_table"``, to
+write ``def seed_my_table(session, ctx: ActivityContext) -> int`` (build row dicts with ids you
+assign, ``insert_rows(session, MyModel.__table__, rows)``, return the number of rows; leave the
+commit to the caller) and add one line, ``"handbook.my_domain.seed:seed_my_table"``, to
 ``ACTIVITY_SEEDERS``. ``ctx`` gives the random generator, the date range and the ids you need:
 organizations (ids, paths, kinds, parents), members with their branches, and accounts per role.
+The first tables get their year too: members' ``updated_at`` and accounts' ``last_login_at`` fall
+in it, and ``seed_organization_moves`` records a few moves (the 2025 mergers).
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ DEFAULT_PASSWORD = "thaibinh2022"
 MAIL_DOMAIN = "thaibinh.vn"
 # Relative number of grassroots organizations under each of the 13 committees, in vi_seed.json's order.
 COMMITTEE_WEIGHTS = [60, 75, 75, 70, 75, 70, 65, 65, 60, 50, 15, 12, 8]
-SECRETARY_MIN_YEARS = 3
+SECRETARY_MIN_YEARS = 3  # secretaries, deputies and committee members are official members
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,8 @@ def _name_keys(full_name: str) -> tuple[str, str, str]:
     return name, search_key(name), vi_sort_key(name)
 
 
-def _insert(session, table, rows: list[dict]) -> None:
-    """Insert ``rows`` with executemany, CHUNK rows at a time."""
+def insert_rows(session, table, rows: list[dict]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` with executemany, CHUNK rows at a time."""
     for i in range(0, len(rows), CHUNK):
         session.execute(insert(table), rows[i:i + CHUNK])
 
@@ -211,7 +214,7 @@ class _Builder:
             for b in range(1, count + 1):
                 self.branches.append(self._org(rows, next(next_id), f"{parent['code']}-{b:02d}",
                                                f"{kind} {place} {b}", "branch", parent))
-        _insert(self.session, Organization.__table__, rows)
+        insert_rows(self.session, Organization.__table__, rows)
         self.counts["organization"] = len(rows)
         self.province, self.committees, self.grassroots = province, committees, grassroots
         return rows
@@ -236,7 +239,7 @@ class _Builder:
 
     def _flush_users(self) -> None:
         """Insert the queued accounts."""
-        _insert(self.session, User.__table__, self.users)
+        insert_rows(self.session, User.__table__, self.users)
         self.counts["user_account"] = self.counts.get("user_account", 0) + len(self.users)
         self.users = []
 
@@ -322,7 +325,7 @@ class _Builder:
     def _flush_members(self, rows: list[dict]) -> int:
         """Insert a chunk of members, then their accounts; report progress."""
         if rows:
-            _insert(self.session, Member.__table__, rows)
+            insert_rows(self.session, Member.__table__, rows)
             self._flush_users()
             self.progress("members", rows[-1]["id"], self.plan.members)
         return len(rows)
@@ -418,5 +421,5 @@ def seed_organization_moves(session, ctx: ActivityContext) -> int:
     rows.sort(key=lambda row: row["moved_at"])
     for i, row in enumerate(rows, start=1):
         row["id"] = i
-    _insert(session, OrganizationMove.__table__, rows)
+    insert_rows(session, OrganizationMove.__table__, rows)
     return len(rows)
