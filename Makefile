@@ -43,5 +43,16 @@ chromium:
 test: $(VENV)/.test-installed translations chromium
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Benchmarks are not tests (CI never runs them): seed a thaibinh database, measure each figure as a
+# ratio to a floor of the same run, write bench/results/. BENCH_ARGS e.g. --reuse, --database-url URL.
+.PHONY: wrk
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; \
+	  else echo "wrk is missing: run 'sudo apt-get install -y wrk'" >&2; exit 1; fi; }
+
+bench: install wrk
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -44,6 +44,34 @@ def existing_demo_accounts() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+@seed_cli.command("thaibinh")
+@click.option("--seed", "seed_value", default=2022, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--members", default=108_600, show_default=True, type=click.IntRange(min=13),
+              help="Number of members; the tree is scaled in proportion.")
+@click.option("--password", envvar="HANDBOOK_SEED_PASSWORD", default="thaibinh2022", show_default=True,
+              help="The one password of every seeded account (or HANDBOOK_SEED_PASSWORD).")
+def seed_thaibinh_command(seed_value, members, password):
+    """Create the Thái Bình data set (1 + 13 + 700 + 4,300 organizations, 108,600 members) in an empty database."""
+    from handbook.seed.thaibinh import plan_for, seed_thaibinh
+
+    plan = plan_for(members)
+    click.echo(f"Seeding {plan.organizations:,} organizations and {plan.members:,} members (seed {seed_value}).")
+    with click.progressbar(length=plan.members, label="Đảng viên") as bar:
+        def progress(_step, done, _total):
+            bar.update(done - bar.pos)
+
+        try:
+            result = seed_thaibinh(db.session, seed=seed_value, members=members, password=password, progress=progress)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for table, count in result.counts.items():
+        click.echo(f"  {table}: {count:,}")
+    click.echo(f"Done in {result.seconds:.1f} s. Sample accounts (role, login, scope); every account has the "
+               "seed password (--password or HANDBOOK_SEED_PASSWORD):")
+    for row in result.sample_logins:
+        click.echo("  " + "\t".join(row))
+
+
 @users_cli.command("create")
 @click.option("--login", required=True, help="Phone number or email.")
 @click.option("--password", required=True)

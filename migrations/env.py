@@ -72,6 +72,19 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _only_for_dialect(dialect_name):
+    """Autogenerate ignores objects made for another database (``Index(...).ddl_if(dialect=...)``)."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        condition = getattr(obj, "_ddl_if", None)
+        if condition is None or condition.dialect is None:
+            return True
+        dialects = (condition.dialect,) if isinstance(condition.dialect, str) else tuple(condition.dialect)
+        return dialect_name in dialects
+
+    return include_object
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -97,6 +110,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if conf_args.get("include_object") is None:
+            conf_args["include_object"] = _only_for_dialect(connection.dialect.name)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

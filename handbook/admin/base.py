@@ -125,6 +125,11 @@ class ScopedModelView(ModelView):
     column_type_formatters_export = VN_EXPORT_FORMATTERS
     # Which roles may change rows on this screen; a view narrows it.
     edit_roles = ("admin", "committee")
+    # Searchable columns whose text the search key already holds: searched through the key alone,
+    # so that a name search is one LIKE on an indexed column (pg_trgm on PostgreSQL).
+    column_search_key_fields: tuple[str, ...] = ()
+    # Searchable columns holding only digits (card numbers, phones): compared only with terms that have a digit.
+    column_search_digit_fields: tuple[str, ...] = ()
 
     # -- access -------------------------------------------------------------------------------
     def is_accessible(self):
@@ -183,9 +188,13 @@ class ScopedModelView(ModelView):
             return super()._apply_search(query, count_query, joins, count_joins, search)
         for term in search.split():
             conditions = [self.model.search_key.like(like_pattern(term), escape="\\")]
+            has_digit = any(ch.isdigit() for ch in term)
             for field, _path in self._search_fields:
-                if field.key != "search_key":
-                    conditions.append(cast(field, Unicode).ilike(f"%{term}%"))
+                if field.key == "search_key" or field.key in self.column_search_key_fields:
+                    continue
+                if field.key in self.column_search_digit_fields and not has_digit:
+                    continue
+                conditions.append(cast(field, Unicode).ilike(f"%{term}%"))
             query = query.filter(or_(*conditions))
             if count_query is not None:
                 count_query = count_query.filter(or_(*conditions))

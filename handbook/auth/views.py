@@ -5,11 +5,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from handbook.auth.forms import LoginForm
 from handbook.auth.models import User, new_session_token, normalize_login
 from handbook.extensions import db, login_manager
-from handbook.organizations.models import utcnow
+from handbook.organizations.models import Member, utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -23,7 +24,10 @@ def load_user(user_id: str):
     ident, _, token = (user_id or "").partition(".")
     if not ident.isdigit() or not token:
         return None
-    user = db.session.get(User, int(ident))
+    # One query for the account, its scope organization, its member record and branch: every page needs them.
+    user = db.session.get(User, int(ident), options=[
+        joinedload(User.organization), joinedload(User.member).joinedload(Member.organization),
+    ])
     if user is None or user.session_token != token or not user.active:
         return None
     return user

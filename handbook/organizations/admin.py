@@ -97,6 +97,8 @@ class MemberView(ScopedModelView):
         "occupation", "education", "theory_level", "phone", "email", "national_id_masked",
     ]
     column_searchable_list = ["full_name", "card_number", "phone"]
+    column_search_key_fields = ("full_name",)
+    column_search_digit_fields = ("card_number", "phone")
     column_filters = ["status", "gender", "position", "organization.code", "organization.name", "date_of_birth", "admitted_on"]
     column_sortable_list = [("full_name", Member.sort_key), "card_number", "date_of_birth", "status", "admitted_on"]
     column_default_sort = "sort_key"
