@@ -40,7 +40,8 @@ class UserView(ScopedModelView):
     }
     column_formatters = {"role": _role_label}
     column_formatters_export = {"role": _role_label}
-    form_columns = ["login", "role", "organization", "member", "active"]
+    # Extra fields must be listed too: with form_columns set, Flask-Admin drops unlisted ones.
+    form_columns = ["login", "role", "organization", "member", "active", "new_password"]
     form_choices = {"role": list(ROLES.items())}
     form_extra_fields = {
         "new_password": PasswordField(

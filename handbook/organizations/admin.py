@@ -84,6 +84,7 @@ class MemberView(ScopedModelView):
     """Party members: secretaries manage their branch, committees their subtree."""
 
     edit_roles = ("admin", "committee", "secretary")
+    sensitive_columns = {"national_id_masked": ("national_id", "Số CCCD")}
     column_list = ["full_name", "card_number", "date_of_birth", "gender", "organization", "position", "status", "phone"]
     column_details_list = [
         "full_name", "card_number", "date_of_birth", "gender", "ethnicity", "religion", "hometown",
@@ -134,7 +135,7 @@ class MemberView(ScopedModelView):
     form_columns = [
         "full_name", "card_number", "date_of_birth", "gender", "ethnicity", "religion", "hometown",
         "admitted_on", "official_on", "status", "organization", "position", "occupation", "education",
-        "theory_level", "phone", "email",
+        "theory_level", "phone", "email", "new_national_id",
     ]
     form_extra_fields = {
         "new_national_id": StringField(
