@@ -1,6 +1,7 @@
 /* Flask-Admin writes a few inline event handlers (onclick="...") that a Content-Security-Policy
-   without 'unsafe-inline' refuses to run. Replace each known one by a listener before any click,
-   and keep javascript: links from navigating, so the back office works under the policy. */
+   without 'unsafe-inline' refuses (Chromium reports them as soon as it parses them). Our copies of
+   those templates write data-onclick instead; this attaches each known handler as a listener, and
+   keeps javascript: links from navigating, so the back office works under the policy. */
 (function () {
   "use strict";
   var patterns = [
@@ -18,9 +19,9 @@
     }]
   ];
   function convert(root) {
-    root.querySelectorAll("[onclick]").forEach(function (el) {
-      var code = (el.getAttribute("onclick") || "").trim();
-      el.removeAttribute("onclick");
+    root.querySelectorAll("[data-onclick]").forEach(function (el) {
+      var code = (el.getAttribute("data-onclick") || "").trim();
+      el.removeAttribute("data-onclick");
       for (var i = 0; i < patterns.length; i++) {
         var m = code.match(patterns[i][0]);
         if (m) { el.addEventListener("click", patterns[i][1](m)); return; }
