@@ -2,6 +2,7 @@
 from flask import abort, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin import babel as admin_babel
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -85,5 +86,6 @@ def init_app(app):
     admin.add_view(CorrectionRequestView(CorrectionRequest, db, name="Yêu cầu sửa thông tin", endpoint="correction"))
     admin.add_view(AuditEntryView(AuditEntry, db, name="Nhật ký", endpoint="audit"))
     admin.add_view(BreachView(name="Tra cứu truy cập", endpoint="breach"))
+    admin.add_link(MenuLink(name="Phiên đăng nhập", endpoint="privacy.sessions"))
     app.extensions["handbook_admin"] = admin
     return admin

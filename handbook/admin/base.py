@@ -3,7 +3,8 @@ import time
 
 from flask import abort, g, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.babel import gettext
+from flask_admin.actions import action
+from flask_admin.babel import gettext, lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.theme import Bootstrap4Theme  # noqa: F401  (re-exported for handbook.admin)
@@ -48,6 +49,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         """One row by id, or None when it is out of scope."""
+        try:
+            pk = int(pk)  # the form posts text; PostgreSQL will not compare an integer id to it
+        except (TypeError, ValueError):
+            return None
         with db.session.no_autoflush:
             return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
 
@@ -225,6 +230,12 @@ class ScopedModelView(ModelView):
                detail={"screen": str(self.name), "label": clean(model, 200)},
                subjects=self.subject_member_ids([model]))
         return super().delete_model(model)
+
+    @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        """Bulk delete, row by row through ``delete_model`` (so each row is audited); ids as integers,
+        since PostgreSQL will not compare an integer id to the posted text."""
+        return super().action_delete([int(i) for i in ids if str(i).isdigit()])
 
     def is_action_allowed(self, name):
         """Bulk delete follows the same rule as single delete."""

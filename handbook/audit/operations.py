@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from handbook.audit.models import AuditEntry, AuditSubject
@@ -131,7 +131,8 @@ def _write(session: Session, values: dict, subjects) -> AuditEntry:
     session.flush()
     ids = sorted({int(m) for m in subjects if m is not None})
     if ids:
-        session.execute(insert(AuditSubject), [{"entry_id": entry.id, "member_id": m} for m in ids])
+        # Core executemany on the table: an export of a whole province names ~100,000 members.
+        session.connection().execute(AuditSubject.__table__.insert(), [{"entry_id": entry.id, "member_id": m} for m in ids])
     return entry
 
 
