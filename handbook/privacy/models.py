@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, false
+from sqlalchemy import ForeignKey, Index, String, Text, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handbook.extensions import db
@@ -73,10 +73,7 @@ class CorrectionRequest(db.Model):
             return cls.member_id == scope.member_id if scope.member_id else false()
         if scope.org_path is None:
             return false()
-        return cls.member_id.in_(
-            Member.__table__.select().with_only_columns(Member.id)
-            .where(Member.organization_id.in_(Organization.subtree_ids(scope.org_path)))
-        )
+        return cls.member_id.in_(select(Member.id).where(Member.organization_id.in_(Organization.subtree_ids(scope.org_path))))
 
     def __str__(self) -> str:
         return f"{self.field_label}: {self.requested_value}"
