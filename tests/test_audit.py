@@ -5,7 +5,7 @@ from sqlalchemy import select, text, update
 from audit_support import entries_since, last_id
 from handbook.audit.models import AppendOnlyError, AuditEntry
 from handbook.audit.operations import clean, record
-from support import PASSWORD, csrf_token
+from support import csrf_token
 
 
 def test_login_success_leaves_one_entry(client, auth, tree, dbq):

@@ -2,7 +2,6 @@
 import io
 import json
 
-from sqlalchemy import select
 
 from audit_support import entries_since, last_id
 from support import AuthActions, csrf_token

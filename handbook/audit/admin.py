@@ -4,11 +4,9 @@ import json
 from flask import request
 from flask_admin import BaseView, expose
 from flask_login import current_user
-from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from handbook.admin.base import ScopedModelView
-from handbook.audit.models import ACTIONS, AuditEntry
+from handbook.audit.models import ACTIONS
 from handbook.audit.queries import members_seen_by, who_saw_member
 from handbook.auth.models import User, normalize_login
 from handbook.auth.scope import scoped_select

@@ -141,6 +141,9 @@ def record(action: str, entity: str | None = None, entity_id=None, *, changes: d
            session: Session | None = None, separate: bool = False) -> int:
     """Write one audit entry and return its id.
 
+    ``user`` is the actor: by default the logged-in user; ``False`` for nobody (a failed login),
+    with the attempted ``login`` kept instead.
+
     By default the entry joins the current transaction, so it is saved with the change it
     describes or not at all. ``separate=True`` commits it on its own at once: refusals, views and
     exports are recorded even when the request's own transaction is rolled back.

@@ -116,7 +116,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session everywhere it was copied: the old cookie stops working."""
+    """End this login session: its session and remember cookies stop working wherever they were copied."""
     if current_user.is_authenticated:
         # Ends this login session only: its session and remember cookies die, other devices stay.
         row = current_session()

@@ -4,7 +4,6 @@ import json
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required, login_user
-from sqlalchemy import select
 
 from handbook.audit.operations import record
 from handbook.auth.models import User
@@ -32,7 +31,7 @@ def require_notice():
     version = current_app.config.get("DATA_NOTICE_VERSION")
     if not version or current_user.notice_version == version or request.endpoint in NOTICE_EXEMPT:
         return None
-    return redirect(url_for("privacy.notice", next=request.full_path if request.method == "GET" else None))
+    return redirect(url_for("privacy.notice", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 @bp.app_template_filter("local_time")

@@ -1,9 +1,7 @@
 """Member and admin pages work in Chromium under the Content-Security-Policy, with no CSP errors."""
-import pytest
 
 from browser import login, save_screenshot
 from support import PASSWORD
-
 
 def _watch(page):
     """Collect console errors and page errors (a CSP refusal is reported as a console error)."""
@@ -14,7 +12,6 @@ def _watch(page):
             else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     return problems
-
 
 def test_member_pages_have_no_csp_errors(live_server, phone_page, make, tree):
     """Do a member's home, data, sessions and password pages load with no CSP or script errors?"""
@@ -30,7 +27,6 @@ def test_member_pages_have_no_csp_errors(live_server, phone_page, make, tree):
     assert phone_page.get_by_test_id("record").inner_text().count("034111222333") == 0
     save_screenshot(phone_page, "member-data-360")
     assert problems == []
-
 
 def test_admin_list_create_select2_and_datepicker_work(live_server, desktop_page, tree):
     """Under the CSP, do the admin list, the filter menu, the create form's ajax dropdown and the date picker work?"""
@@ -64,7 +60,6 @@ def test_admin_list_create_select2_and_datepicker_work(live_server, desktop_page
     assert "/new/" not in page.url and "Trình Duyệt Thử" in page.locator("table.model-list").inner_text()
     save_screenshot(page, "admin-member-created-csp")
     assert problems == [], problems
-
 
 def test_admin_details_unmask_and_delete_confirm(live_server, desktop_page, make, tree):
     """Does the unmask form work and does the delete button still ask for confirmation under the CSP?"""
