@@ -272,7 +272,11 @@ class ScopedModelView(ModelView):
         rows = g.pop("audit_export_rows", None)
         if rows is not None:
             args = self._get_list_extra_args()
-            filters = {k: v for k, v in request.args.items() if k.startswith("flt")}
+            # Readable filters: "Tình trạng bằng" → value, not the URL's flt0_0.
+            filters = {
+                f"{self._filters[idx].name} {self._filters[idx].operation()}".strip(): value
+                for idx, _name, value in (args.filters or [])
+            }
             record("export", self.audit_entity, None, separate=True, subjects=self.subject_member_ids(rows), detail={
                 "screen": str(self.name), "format": export_type, "search": args.search, "filters": filters, "rows": len(rows),
             })
