@@ -35,6 +35,17 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
 
+    # Personal data: the notice members acknowledge, how recent a login exports need, headers, limits.
+    DATA_NOTICE_VERSION = os.environ.get("DATA_NOTICE_VERSION", "2026-01")
+    REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "15"))
+    SESSION_TOUCH_SECONDS = int(os.environ.get("SESSION_TOUCH_SECONDS", "60"))
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    FORCE_HSTS = _bool("FORCE_HSTS")  # behind a proxy that terminates TLS
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour")
+    EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "10/minute;100/hour")
+
     FLASK_ADMIN_SWATCH = "default"
     FLASK_ADMIN_FLUID_LAYOUT = True
 
@@ -46,3 +57,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # The suite logs in hundreds of times from one address; the limits are tested on their own.
+    LOGIN_RATE_LIMIT = "100000/minute"
+    EXPORT_RATE_LIMIT = "100000/minute"

@@ -55,7 +55,9 @@ class Factory:
     def user(self, role, org=None, member=None, login=None) -> User:
         n = next(_counter)
         user = User(login=login or f"user{n}@test.vn", role=role,
-                    organization_id=org.id if org else None, member_id=member.id if member else None)
+                    organization_id=org.id if org else None, member_id=member.id if member else None,
+                    # Accounts made for tests have acknowledged the data notice; its own tests reset this.
+                    notice_version=self.app.config.get("DATA_NOTICE_VERSION"))
         with self.app.app_context():
             user.set_password(PASSWORD)
         return self._save(user)

@@ -2,6 +2,7 @@
 from flask import abort, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin import babel as admin_babel
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -60,7 +61,12 @@ class DashboardView(AdminIndexView):
 
 def init_app(app):
     """Create the back office with its screens at the default endpoints."""
+    from handbook.audit.admin import AuditEntryView, BreachView
+    from handbook.audit.models import AuditEntry
     from handbook.auth.admin import UserView
+    from handbook.privacy.admin import CorrectionRequestView
+    from handbook.privacy.models import CorrectionRequest
+    from handbook.security import csp_nonce
     from handbook.auth.models import User
     from handbook.organizations.admin import MemberView, OrganizationView
     from handbook.organizations.models import Member, Organization
@@ -72,9 +78,14 @@ def init_app(app):
         theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="admin/handbook_master.html"),
         index_view=DashboardView(name="Tổng quan", url="/admin"),
         translations_path=TRANSLATIONS,
+        csp_nonce_generator=csp_nonce,
     )
     admin.add_view(OrganizationView(Organization, db, name="Tổ chức đảng"))
     admin.add_view(MemberView(Member, db, name="Đảng viên"))
     admin.add_view(UserView(User, db, name="Tài khoản"))
+    admin.add_view(CorrectionRequestView(CorrectionRequest, db, name="Yêu cầu sửa thông tin", endpoint="correction"))
+    admin.add_view(AuditEntryView(AuditEntry, db, name="Nhật ký", endpoint="audit"))
+    admin.add_view(BreachView(name="Tra cứu truy cập", endpoint="breach"))
+    admin.add_link(MenuLink(name="Phiên đăng nhập", endpoint="privacy.sessions"))
     app.extensions["handbook_admin"] = admin
     return admin

@@ -2,21 +2,24 @@
 import time
 from datetime import date, datetime, timezone
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_admin.model.fields import AjaxSelectField
-from flask_admin.theme import Bootstrap4Theme  # noqa: F401  (re-exported for handbook.admin)
 from flask_login import current_user
-from handbook.forms import Form
 from sqlalchemy import Unicode, cast, or_
 from wtforms.validators import ValidationError
 
-from handbook.auth.scope import parse_id, scoped
+from handbook.audit.operations import clean, model_changes, record
+from handbook.auth.scope import parse_id, record_refusal, scoped
+from handbook.auth.sessions import recent_login
 from handbook.exports import ascii_filename, neutralize_cell
 from handbook.extensions import db
+from handbook.forms import Form
+from handbook.security import check_rate
 from handbook.text import like_pattern
 
 OUT_OF_SCOPE = "Bản ghi nằm ngoài phạm vi tổ chức bạn được quản lý."
@@ -69,7 +72,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         """One row by id, or None when it is out of scope."""
-        ident = parse_id(pk)
+        ident = parse_id(pk)  # the form posts text; PostgreSQL will not compare an integer id to it
         if ident is None:
             return None
         with db.session.no_autoflush:
@@ -131,6 +134,11 @@ class ScopedModelView(ModelView):
     # Searchable columns holding only digits (card numbers, phones): compared only with terms that have a digit.
     column_search_digit_fields: tuple[str, ...] = ()
 
+    details_template = "admin/scoped_details.html"
+    # Masked columns of the details page that may be revealed with a stated reason:
+    # {shown column: (model attribute, label)}.
+    sensitive_columns: dict = {}
+
     # -- access -------------------------------------------------------------------------------
     def is_accessible(self):
         """Only staff (admin, committee, secretary) enter the back office."""
@@ -174,12 +182,29 @@ class ScopedModelView(ModelView):
             abort(404)
         row = self.get_query().filter(self.model.id == ident).one_or_none()
         if row is None:
+            record_refusal(self.model, ident)
             abort(404)
+        if request.method == "GET" and request.endpoint in (f"{self.endpoint}.details_view", f"{self.endpoint}.edit_view"):
+            record("view", self.audit_entity, row.id, detail={"screen": str(self.name)},
+                   subjects=self.subject_member_ids([row]), separate=True)
         return row
 
     def _apply_pagination(self, query, page, page_size):
         """A negative page number from the URL means the first page (PostgreSQL refuses OFFSET < 0)."""
         return super()._apply_pagination(query, max(page or 0, 0), page_size)
+    # -- audit --------------------------------------------------------------------------------
+    @property
+    def audit_entity(self) -> str:
+        """The name the audit gives this screen's rows."""
+        return self.model.__tablename__
+
+    def subject_member_ids(self, rows) -> list[int]:
+        """The members whose personal data ``rows`` show (the rows themselves, or their linked member)."""
+        from handbook.organizations.models import Member
+
+        if self.model is Member:
+            return [row.id for row in rows]
+        return [row.member_id for row in rows if getattr(row, "member_id", None)]
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Search each word without regard to accents or case (``nguyen`` finds ``Nguyễn``)."""
@@ -216,7 +241,10 @@ class ScopedModelView(ModelView):
         return self._scope_form(super().create_form(obj))
 
     def edit_form(self, obj=None):
-        return self._scope_form(super().edit_form(obj))
+        form = self._scope_form(super().edit_form(obj))
+        # Flask-Admin's own BaseForm remembers the row; its Unique validator needs it to let a row keep its value.
+        form._obj = obj
+        return form
 
     def list_form(self, obj=None):
         return self._scope_form(super().list_form(obj))
@@ -241,7 +269,22 @@ class ScopedModelView(ModelView):
         if not self._may_edit():
             raise ValidationError(gettext("Permission denied."))
         self.after_form_change(form, model, is_created)
+        # Read the attribute history now: the scope check flushes, and the history with it.
+        changes = model_changes(model, "create" if is_created else "update")
         self.check_scope(model)
+        detail = {"screen": str(self.name)}
+        if getattr(form, "new_password", None) is not None and form.new_password.data:
+            detail["password_changed"] = True
+        # Joins the transaction: the entry is saved with the change or not at all.
+        record("create" if is_created else "update", self.audit_entity, model.id, changes=changes,
+               detail=detail, subjects=self.subject_member_ids([model]))
+
+    def delete_model(self, model):
+        """Delete ``model`` with its audit entry in the same transaction (bulk delete comes here per row)."""
+        record("delete", self.audit_entity, model.id, changes=model_changes(model, "delete"),
+               detail={"screen": str(self.name), "label": clean(model, 200)},
+               subjects=self.subject_member_ids([model]))
+        return super().delete_model(model)
 
     def init_actions(self):
         """Bulk actions receive ids as integers; forged or malformed ids are dropped, never sent to SQL."""
@@ -255,7 +298,51 @@ class ScopedModelView(ModelView):
             return False
         return super().is_action_allowed(name)
 
+    # -- sensitive fields ---------------------------------------------------------------------
+    @expose("/unmask/", methods=["POST"])
+    def unmask_view(self):
+        """Reveal one masked field of one row to a user who states why; the view is audited."""
+        column = request.form.get("column", "")
+        if column not in self.sensitive_columns:
+            abort(404)
+        model = self.get_one(request.form.get("id"))
+        attribute, label = self.sensitive_columns[column]
+        reason = (clean(request.form.get("reason"), 300) or "").strip()
+        if len(reason) < 5:
+            message = f"Vui lòng nêu lý do (ít nhất 5 ký tự) trước khi xem {label} đầy đủ."
+            return self.render("admin/unmask.html", model=model, label=label, error=message, value=None), 400
+        record("unmask", self.audit_entity, model.id, detail={"field": attribute, "reason": reason, "screen": str(self.name)},
+               subjects=self.subject_member_ids([model]), separate=True)
+        return self.render("admin/unmask.html", model=model, label=label, value=getattr(model, attribute), reason=reason)
+
     # -- export -------------------------------------------------------------------------------
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        """Export after a recent login, within the rate limit; the export is audited with its rows."""
+        if not recent_login():
+            return redirect(url_for("privacy.reauth", next=request.full_path))
+        check_rate("admin-export", "EXPORT_RATE_LIMIT")
+        g.pop("audit_export_rows", None)
+        response = super().export(export_type)
+        rows = g.pop("audit_export_rows", None)
+        if rows is not None:
+            args = self._get_list_extra_args()
+            # Readable filters: "Tình trạng bằng" → value, not the URL's flt0_0.
+            filters = {
+                f"{self._filters[idx].name} {self._filters[idx].operation()}".strip(): value
+                for idx, _name, value in (args.filters or [])
+            }
+            record("export", self.audit_entity, None, separate=True, subjects=self.subject_member_ids(rows), detail={
+                "screen": str(self.name), "format": export_type, "search": args.search, "filters": filters, "rows": len(rows),
+            })
+        return response
+
+    def _export_data(self):
+        """The rows to export, remembered so the audit can name them."""
+        count, data = super()._export_data()
+        g.audit_export_rows = data
+        return count, data
+
     def get_export_value(self, model, name):
         """Exported cells are plain text: formulas are neutralized."""
         return neutralize_cell(super().get_export_value(model, name))

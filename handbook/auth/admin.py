@@ -40,6 +40,7 @@ class UserView(ScopedModelView):
     }
     column_formatters = {"role": _role_label}
     column_formatters_export = {"role": _role_label}
+    # Extra fields must be listed too: with form_columns set, Flask-Admin drops unlisted ones.
     form_columns = ["login", "role", "organization", "member", "active", "new_password"]
     form_choices = {"role": list(ROLES.items())}
     form_extra_fields = {

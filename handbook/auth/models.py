@@ -67,6 +67,9 @@ class User(UserMixin, db.Model):
     # Rotated on logout and password change so that an old session or remember cookie stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The version of the personal-data notice the user acknowledged, and when.
+    notice_version: Mapped[str | None] = mapped_column(String(20))
+    notice_acknowledged_at: Mapped[datetime | None]
 
     organization: Mapped[Organization | None] = relationship()
     member: Mapped[Member | None] = relationship()
@@ -87,8 +90,13 @@ class User(UserMixin, db.Model):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        """Flask-Login's identifier: the id plus the session generation, so rotation logs out."""
-        return f"{self.id}.{self.session_token}"
+        """Flask-Login's identifier: id, session generation and login session (``UserSession.key``).
+
+        The same string goes into the session and the remember cookie, so rotating the token
+        (password change) or ending the login session makes both useless.
+        """
+        key = getattr(self, "session_key", None)
+        return f"{self.id}.{self.session_token}.{key}" if key else f"{self.id}.{self.session_token}"
 
     @property
     def is_active(self) -> bool:

@@ -94,5 +94,13 @@ def get_scoped_or_404(model, ident, scope: Scope | None = None):
         abort(404)
     row = db.session.execute(scoped_select(model, scope).where(model.id == ident)).scalar_one_or_none()
     if row is None:
+        record_refusal(model, ident)
         abort(404)
     return row
+
+
+def record_refusal(model, ident) -> None:
+    """Audit a lookup refused by the scope (the 404 a user meets for a row outside it)."""
+    from handbook.audit.operations import record
+
+    record("refused_404", getattr(model, "__tablename__", model.__name__), ident, separate=True)

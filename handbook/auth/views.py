@@ -2,15 +2,18 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from handbook.audit.operations import record
 from handbook.auth.forms import LoginForm
-from handbook.auth.models import User, new_session_token, normalize_login
+from handbook.auth.models import User, normalize_login
+from handbook.auth.sessions import UserSession, current_session, start_session, valid_session
 from handbook.extensions import db, login_manager
 from handbook.organizations.models import Member, utcnow
+from handbook.security import limiter, login_rate
 
 bp = Blueprint("auth", __name__)
 
@@ -20,9 +23,10 @@ _DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """Load the user named in the session, only if their session generation is still current."""
-    ident, _, token = (user_id or "").partition(".")
-    if not ident.isdigit() or not token:
+    """Load the user named in the session or remember cookie, only if their token is current and
+    their login session (``UserSession``) has not been ended."""
+    ident, token, key = ((user_id or "").split(".") + ["", ""])[:3]
+    if not ident.isdigit() or not token or not key:
         return None
     # One query for the account, its scope organization, its member record and branch: every page needs them.
     user = db.session.get(User, int(ident), options=[
@@ -30,7 +34,21 @@ def load_user(user_id: str):
     ])
     if user is None or user.session_token != token or not user.active:
         return None
+    row = valid_session(user, key)
+    if row is None:
+        return None
+    user.session_key = key
+    g.user_session = row
     return user
+
+
+def sign_in(user, remember: bool = False) -> UserSession:
+    """Open a login session for ``user`` and put its key in the session (and remember) cookie."""
+    row = start_session(db.session, user)
+    user.session_key = row.key
+    g.user_session = row
+    login_user(user, remember=remember)
+    return row
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -50,6 +68,7 @@ def home_for(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate, methods=["POST"])
 def login():
     """Show the login form and check credentials, slowing down repeated failures."""
     if current_user.is_authenticated:
@@ -63,16 +82,20 @@ def login():
         now = utcnow()
         if user is not None and user.locked_until and user.locked_until > now:
             minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+            record("login_locked", "user_account", user.id, user=False, login=user.login)
+            db.session.commit()
             flash(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.", "danger")
             status = 429
         elif user is not None and user.active and user.check_password(form.password.data):
             user.failed_logins = 0
             user.locked_until = None
             user.last_login_at = now
+            sign_in(user, remember=form.remember.data)
+            record("login", "user_account", user.id, user=user)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), home_for(user)))
         else:
+            detail = {}
             if user is None:
                 User(password_hash=_DUMMY_HASH).check_password(form.password.data or "")
             else:
@@ -81,7 +104,13 @@ def login():
                 if user.failed_logins >= limit:
                     user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
                     user.failed_logins = 0
-                db.session.commit()
+                    detail["locked"] = True
+                if not user.active:
+                    detail["inactive"] = True
+            # The attempted login is kept (cleaned) so that guessing shows up; never the password.
+            record("login_failed", "user_account", user.id if user else None, user=False,
+                   login=normalize_login(form.login.data), detail=detail)
+            db.session.commit()
             flash("Sai số điện thoại/email hoặc mật khẩu.", "danger")
             status = 401
     elif request.method == "POST":
@@ -91,10 +120,13 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session everywhere it was copied: the old cookie stops working."""
+    """End this login session: its session and remember cookies stop working wherever they were copied."""
     if current_user.is_authenticated:
-        user = db.session.get(User, current_user.id)
-        user.session_token = new_session_token()
+        # Ends this login session only: its session and remember cookies die, other devices stay.
+        row = current_session()
+        if row is not None:
+            row.revoked_at = utcnow()
+        record("logout", "user_account", current_user.id)
         db.session.commit()
     logout_user()
     flash("Bạn đã đăng xuất.", "info")

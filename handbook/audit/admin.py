@@ -1,0 +1,93 @@
+"""Back-office screens: the audit trail (read only) and the breach-response look-up."""
+import json
+
+from flask import request
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from handbook.admin.base import ScopedModelView
+from handbook.audit.models import ACTIONS
+from handbook.audit.queries import members_seen_by, who_saw_member
+from handbook.auth.models import User, normalize_login
+from handbook.auth.scope import scoped_select
+from handbook.extensions import db
+from handbook.organizations.models import Member
+from handbook.privacy.export import local_time
+
+
+def _local(view, context, model, name):
+    return local_time(getattr(model, name))
+
+
+def _json(view, context, model, name):
+    value = getattr(model, name)
+    return json.dumps(value, ensure_ascii=False) if value else ""
+
+
+def _action(view, context, model, name):
+    return ACTIONS.get(model.action, model.action)
+
+
+class AuditEntryView(ScopedModelView):
+    """The audit trail: searched and exported, never changed (and exports of it are audited too)."""
+
+    edit_roles = ()
+    can_view_details = True
+    column_list = ["at", "login", "role", "ip", "action", "entity", "entity_id"]
+    column_details_list = ["at", "login", "role", "ip", "user_agent", "action", "entity", "entity_id", "changes", "detail"]
+    column_export_list = ["at", "login", "role", "ip", "user_agent", "action", "entity", "entity_id", "changes", "detail"]
+    column_searchable_list = ["login", "ip"]
+    column_filters = ["action", "login", "entity", "entity_id", "at", "ip"]
+    column_sortable_list = ["at", "login", "action"]
+    column_default_sort = ("at", True)
+    column_labels = {
+        "at": "Thời gian", "login": "Tài khoản", "role": "Vai trò", "ip": "Địa chỉ IP",
+        "user_agent": "Trình duyệt", "action": "Hành động", "entity": "Đối tượng", "entity_id": "Mã bản ghi",
+        "changes": "Thay đổi", "detail": "Chi tiết",
+    }
+    column_formatters = {"at": _local, "action": _action, "changes": _json, "detail": _json}
+    column_formatters_export = column_formatters
+    column_choices = {"action": list(ACTIONS.items())}
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_edit(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+
+class BreachView(BaseView):
+    """"Who opened or exported member X" and "which members did account Y see": admins only."""
+
+    def is_accessible(self):
+        """The province's organization department answers breach questions."""
+        return current_user.is_authenticated and current_user.role == "admin"
+
+    def inaccessible_callback(self, name, **kwargs):
+        from flask import abort, redirect, url_for
+
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @expose("/")
+    def index(self):
+        """Answer one of the two questions from the audit."""
+        card = (request.args.get("member") or "").strip()[:20]
+        login = (request.args.get("user") or "").strip()[:120]
+        member = account = None
+        entries = seen = None
+        if card:
+            member = db.session.execute(scoped_select(Member).where(Member.card_number == card)).scalar_one_or_none()
+            entries = who_saw_member(db.session, member.id) if member else []
+        if login:
+            account = db.session.execute(scoped_select(User).where(User.login == normalize_login(login))).scalar_one_or_none()
+            seen = members_seen_by(db.session, account.id) if account else []
+        return self.render("audit/breach.html", card=card, login=login, member=member, account=account,
+                           entries=entries, seen=seen, local_time=local_time, actions=ACTIONS)

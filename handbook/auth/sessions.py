@@ -1,0 +1,121 @@
+"""Login sessions a user can see and end: one row per login, named in the session and remember cookies."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, request
+from sqlalchemy import ForeignKey, Index, String, event, false, inspect, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from handbook.extensions import db
+from handbook.organizations.models import utcnow
+
+
+def new_session_key() -> str:
+    """A random, unguessable name for one login session."""
+    return secrets.token_urlsafe(24)
+
+
+class UserSession(db.Model):
+    """One login on one device; ending it makes its session and remember cookies useless."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_revoked", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_key)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the password was last typed in this session: exports of personal data need it recent.
+    authenticated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None]
+
+    user = relationship("User")
+
+    @classmethod
+    def __scope__(cls, scope):
+        """Everyone sees only their own sessions, admins included."""
+        return cls.user_id == scope.user_id if scope.user_id else false()
+
+    @property
+    def is_active(self) -> bool:
+        """Has this session not been ended?"""
+        return self.revoked_at is None
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def start_session(session: Session, user) -> UserSession:
+    """Open a session row for ``user`` logging in now from this request."""
+    from handbook.audit.operations import clean
+
+    row = UserSession(
+        user_id=user.id,
+        ip=clean(request.remote_addr, 45),
+        user_agent=clean(request.user_agent.string, 200),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def revoke_sessions(connection, user_id: int, keep_key: str | None = None) -> None:
+    """End every open session of ``user_id`` (except ``keep_key``)."""
+    stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    if keep_key:
+        stmt = stmt.where(UserSession.key != keep_key)
+    connection.execute(stmt.values(revoked_at=utcnow()))
+
+
+def valid_session(user, key: str) -> UserSession | None:
+    """The open session ``key`` of ``user``, seen just now; None if it was ended or is someone else's."""
+    row = db.session.query(UserSession).filter_by(key=key).one_or_none()
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        return None
+    now = utcnow()
+    if (now - row.last_seen_at).total_seconds() > current_app.config.get("SESSION_TOUCH_SECONDS", 60):
+        # Written apart from the request's transaction, which may be read-only or rolled back.
+        with db.engine.begin() as conn:
+            conn.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    return row
+
+
+def is_recent(row: UserSession | None) -> bool:
+    """Was the password typed in this session within the last REAUTH_MINUTES?"""
+    if row is None:
+        return False
+    limit = timedelta(minutes=current_app.config.get("REAUTH_MINUTES", 15))
+    return utcnow() - row.authenticated_at <= limit
+
+
+@event.listens_for(Session, "after_flush")
+def _end_sessions_on_password_or_deactivation(session, _context):
+    """A new password or a deactivated account ends all the account's sessions (but the one kept)."""
+    from handbook.auth.models import User
+
+    for obj in list(session.dirty):
+        if not isinstance(obj, User):
+            continue
+        state = inspect(obj)
+        password = state.attrs.password_hash.history.has_changes()
+        active = state.attrs.active.history
+        deactivated = active.has_changes() and obj.active is False
+        if password or deactivated:
+            revoke_sessions(session.connection(), obj.id, keep_key=getattr(obj, "keep_session_key", None))
+
+
+def current_session() -> UserSession | None:
+    """The login session of this request, as the user loader found it."""
+    from flask import g
+
+    return g.get("user_session")
+
+
+def recent_login() -> bool:
+    """Did the current user type their password within the last REAUTH_MINUTES?"""
+    return is_recent(current_session())

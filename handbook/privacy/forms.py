@@ -1,0 +1,41 @@
+"""Forms of the member's rights and account pages."""
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from handbook.forms import Form
+from handbook.privacy.models import CORRECTABLE_FIELDS
+
+
+class CorrectionForm(Form):
+    """Ask for one field of one's record to be corrected."""
+
+    field = SelectField("Thông tin cần sửa", choices=list(CORRECTABLE_FIELDS.items()))
+    requested_value = StringField(
+        "Giá trị đúng",
+        validators=[DataRequired("Vui lòng nhập giá trị đúng."), Length(max=300, message="Tối đa 300 ký tự.")],
+    )
+    note = TextAreaField("Ghi chú (căn cứ, giấy tờ kèm theo)", validators=[Optional(), Length(max=1000, message="Tối đa 1000 ký tự.")])
+
+
+class PasswordChangeForm(Form):
+    """Change one's own password."""
+
+    current = PasswordField("Mật khẩu hiện tại", validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại.")])
+    new = PasswordField(
+        "Mật khẩu mới",
+        validators=[DataRequired("Vui lòng nhập mật khẩu mới."), Length(min=8, max=200, message="Mật khẩu từ 8 đến 200 ký tự.")],
+    )
+    confirm = PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[DataRequired("Vui lòng nhập lại mật khẩu mới."), EqualTo("new", message="Hai mật khẩu mới không khớp.")],
+    )
+
+
+class ReauthForm(Form):
+    """Type the password again before a sensitive action."""
+
+    password = PasswordField("Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu.")])
+
+
+class ConfirmForm(Form):
+    """A button and its CSRF token."""

@@ -1,0 +1,79 @@
+"""A member's request to correct their record, handled by their secretary."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, false, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from handbook.extensions import db
+from handbook.organizations.models import Member, Organization, utcnow
+
+CORRECTION_STATUSES = {
+    "pending": "Chờ xử lý",
+    "accepted": "Đã sửa",
+    "rejected": "Không chấp nhận",
+}
+
+# Fields of the record a member may ask to correct, with their Vietnamese labels.
+CORRECTABLE_FIELDS = {
+    "full_name": "Họ và tên",
+    "date_of_birth": "Ngày sinh",
+    "gender": "Giới tính",
+    "ethnicity": "Dân tộc",
+    "religion": "Tôn giáo",
+    "hometown": "Quê quán",
+    "admitted_on": "Ngày vào Đảng",
+    "official_on": "Ngày chính thức",
+    "occupation": "Nghề nghiệp",
+    "education": "Trình độ học vấn",
+    "theory_level": "Lý luận chính trị",
+    "phone": "Điện thoại",
+    "email": "Email",
+    "national_id": "Số CCCD",
+}
+
+
+class CorrectionRequest(db.Model):
+    """A member asks for one field of their record to be corrected; the secretary answers."""
+
+    __tablename__ = "correction_request"
+    __table_args__ = (Index("ix_correction_request_member_status", "member_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(40))
+    requested_value: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship()
+    handled_by = relationship("User")
+
+    @property
+    def field_label(self) -> str:
+        """The field in Vietnamese."""
+        return CORRECTABLE_FIELDS.get(self.field, self.field)
+
+    @property
+    def status_label(self) -> str:
+        """The status in Vietnamese."""
+        return CORRECTION_STATUSES.get(self.status, self.status)
+
+    @classmethod
+    def __scope__(cls, scope):
+        """Requests of members in the scope's subtree; a member's own requests."""
+        if scope.sees_all:
+            return None
+        if scope.role == "member":
+            return cls.member_id == scope.member_id if scope.member_id else false()
+        if scope.org_path is None:
+            return false()
+        return cls.member_id.in_(select(Member.id).where(Member.organization_id.in_(Organization.subtree_ids(scope.org_path))))
+
+    def __str__(self) -> str:
+        return f"{self.field_label}: {self.requested_value}"

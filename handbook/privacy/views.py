@@ -1,0 +1,208 @@
+"""A member's rights over their data, and every user's sessions, password and re-authentication."""
+import json
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required, login_user
+
+from handbook.audit.operations import record
+from handbook.auth.models import User
+from handbook.auth.scope import get_scoped_or_404, scoped_select
+from handbook.auth.sessions import UserSession, current_session, recent_login
+from handbook.auth.views import safe_next
+from handbook.extensions import db
+from handbook.organizations.models import utcnow
+from handbook.privacy.export import local_time, own_data, own_data_pdf, record_fields, who_opened
+from handbook.privacy.forms import ConfirmForm, CorrectionForm, PasswordChangeForm, ReauthForm
+from handbook.privacy.models import CorrectionRequest
+from handbook.security import check_rate
+
+bp = Blueprint("privacy", __name__, url_prefix="/me")
+
+# Pages a member may reach before acknowledging the data notice.
+NOTICE_EXEMPT = {"privacy.notice", "auth.logout", "auth.login", "static", "portal.healthz"}
+
+
+@bp.before_app_request
+def require_notice():
+    """Until a member has acknowledged the current data notice, every page leads to it."""
+    if not current_user.is_authenticated or current_user.role != "member":
+        return None
+    version = current_app.config.get("DATA_NOTICE_VERSION")
+    if not version or current_user.notice_version == version or request.endpoint in NOTICE_EXEMPT:
+        return None
+    return redirect(url_for("privacy.notice", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+
+
+@bp.app_template_filter("local_time")
+def local_time_filter(value):
+    """Show a stored UTC time in Asia/Ho_Chi_Minh."""
+    return local_time(value)
+
+
+def _require_member():
+    """The member record of the current user, or 404 when the account has none."""
+    if current_user.member is None:
+        abort(404)
+    return current_user.member
+
+
+def _require_recent_login():
+    """A redirect to the re-authentication page when the password was not typed recently."""
+    if not recent_login():
+        return redirect(url_for("privacy.reauth", next=request.full_path))
+    return None
+
+
+@bp.route("/notice", methods=["GET", "POST"])
+@login_required
+def notice():
+    """The personal-data notice; acknowledging it records the version and the time."""
+    form = ConfirmForm()
+    version = current_app.config.get("DATA_NOTICE_VERSION")
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        user.notice_version = version
+        user.notice_acknowledged_at = utcnow()
+        record("notice_ack", "user_account", user.id, detail={"version": version})
+        db.session.commit()
+        return redirect(safe_next(request.args.get("next"), url_for("portal.home")))
+    return render_template("privacy/notice.html", form=form, version=version)
+
+
+@bp.route("/data")
+@login_required
+def my_data():
+    """"Dữ liệu của tôi": the record, who opened it, correction requests, downloads."""
+    member = _require_member()
+    corrections = db.session.execute(
+        scoped_select(CorrectionRequest).where(CorrectionRequest.member_id == member.id)
+        .order_by(CorrectionRequest.created_at.desc())
+    ).scalars().all()
+    return render_template(
+        "privacy/my_data.html", member=member, fields=record_fields(member),
+        opened=who_opened(db.session, member.id, current_user.id), corrections=corrections, form=CorrectionForm(),
+    )
+
+
+@bp.route("/data/corrections", methods=["POST"])
+@login_required
+def request_correction():
+    """Send a correction request to the member's secretary."""
+    member = _require_member()
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("privacy.my_data")), 303
+    row = CorrectionRequest(member_id=member.id, field=form.field.data, requested_value=form.requested_value.data.strip(),
+                            note=(form.note.data or "").strip() or None)
+    db.session.add(row)
+    db.session.flush()
+    record("correction_request", "correction_request", row.id, detail={"field": row.field}, subjects=[member.id])
+    db.session.commit()
+    flash("Đã gửi yêu cầu sửa thông tin tới chi bộ.", "info")
+    return redirect(url_for("privacy.my_data"))
+
+
+@bp.route("/data/download.<fmt>")
+@login_required
+def download(fmt):
+    """Download one's own data as JSON or PDF (after a recent login; audited)."""
+    if fmt not in ("json", "pdf"):
+        abort(404)
+    member = _require_member()
+    stale = _require_recent_login()
+    if stale:
+        return stale
+    check_rate("own-download", "EXPORT_RATE_LIMIT")
+    data = own_data(db.session, current_user)
+    record("download_own", "member", member.id, detail={"format": fmt}, subjects=[member.id])
+    db.session.commit()
+    name = f"du-lieu-ca-nhan-{member.card_number}.{fmt}"
+    headers = {"Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"}
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2)
+        return Response(body, mimetype="application/json", headers=headers)
+    return Response(own_data_pdf(data), mimetype="application/pdf", headers=headers)
+
+
+@bp.route("/sessions")
+@login_required
+def sessions():
+    """"Phiên đăng nhập": the user's open sessions, each with a button to end it."""
+    rows = db.session.execute(
+        scoped_select(UserSession).where(UserSession.revoked_at.is_(None)).order_by(UserSession.last_seen_at.desc())
+    ).scalars().all()
+    current = current_session()
+    return render_template("privacy/sessions.html", rows=rows, current_id=current.id if current else None, form=ConfirmForm())
+
+
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id):
+    """End one of the user's sessions (its cookies stop working at once)."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    row = get_scoped_or_404(UserSession, session_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record("session_end", "user_session", row.id)
+        db.session.commit()
+    flash("Đã kết thúc phiên đăng nhập.", "info")
+    return redirect(url_for("privacy.sessions"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's password: every other session and every remember cookie ends."""
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        if not user.check_password(form.current.data):
+            form.current.errors.append("Mật khẩu hiện tại không đúng.")
+            status = 400
+        else:
+            current = current_session()
+            user.keep_session_key = current.key if current else None
+            user.set_password(form.new.data)
+            if current is not None:
+                current.authenticated_at = utcnow()
+            record("password_change", "user_account", user.id)
+            db.session.commit()
+            # The token changed: put the new identifier in this session's cookie.
+            user.session_key = user.keep_session_key
+            login_user(user)
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "info")
+            return redirect(url_for("privacy.sessions"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("privacy/password.html", form=form), status
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+def reauth():
+    """Type the password again before exporting personal data."""
+    form = ReauthForm()
+    status = 200
+    target = safe_next(request.args.get("next"), url_for("portal.home"))
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        current = current_session()
+        if user.check_password(form.password.data) and current is not None:
+            current.authenticated_at = utcnow()
+            record("reauth", "user_account", user.id)
+            db.session.commit()
+            return redirect(target)
+        record("reauth_failed", "user_account", user.id)
+        db.session.commit()
+        form.password.errors.append("Mật khẩu không đúng.")
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("privacy/reauth.html", form=form, target=target), status

@@ -1,0 +1,66 @@
+"""Security headers (a Content-Security-Policy without inline script) and rate limits."""
+import secrets
+
+from flask import abort, current_app, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from limits import parse
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def csp_nonce() -> str:
+    """The nonce of this response, made on first use; Flask-Admin puts it on its own script tags."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def content_security_policy() -> str:
+    """The policy: scripts only from this site (or carrying this response's nonce), no framing."""
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{csp_nonce()}'",
+        # Flask-Admin's widgets (select2, the date picker) set style attributes from script.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def _set_headers(response):
+    """Put the security headers on every response; HSTS only when served over HTTPS."""
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("HSTS_SECONDS") and (request.is_secure or current_app.config.get("FORCE_HSTS")):
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}; includeSubDomains")
+    return response
+
+
+def login_rate() -> str:
+    """The login limit per address, from the configuration (read per request so tests can change it)."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def check_rate(name: str, limit_key: str) -> None:
+    """Count one hit of an expensive endpoint for the current user; 429 past the configured limit."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    who = str(current_user.get_id()).split(".")[0] if current_user.is_authenticated else get_remote_address()
+    if not limiter.limiter.hit(parse(current_app.config[limit_key]), name, who):
+        abort(429)
+
+
+def init_app(app) -> None:
+    """Bind the limiter (memory, or Redis when RATELIMIT_STORAGE_URI says so) and the headers."""
+    limiter.init_app(app)
+    app.after_request(_set_headers)
