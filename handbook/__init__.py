@@ -40,11 +40,12 @@ def create_app(config_class=Config, **overrides) -> Flask:
     babel.init_app(app, locale_selector=lambda: "vi", timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     csrf.init_app(app)
 
-    from handbook import auth, member
+    from handbook import auth, content, member
     from handbook import admin as back_office
 
     auth.init_app(app)
     member.init_app(app)
+    content.init_app(app)
     back_office.init_app(app)
 
     from handbook.cli import init_app as init_cli

@@ -76,5 +76,8 @@ def init_app(app):
     admin.add_view(OrganizationView(Organization, db, name="Tổ chức đảng"))
     admin.add_view(MemberView(Member, db, name="Đảng viên"))
     admin.add_view(UserView(User, db, name="Tài khoản"))
+    from handbook.content.admin import add_views as add_content_views
+
+    add_content_views(admin)
     app.extensions["handbook_admin"] = admin
     return admin
