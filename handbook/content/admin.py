@@ -97,7 +97,7 @@ class ArticleView(_PublishingView):
         "published_at": "Thời điểm xuất bản", "pinned": "Ghim lên đầu", "points": "Điểm đọc",
         "created_at": "Ngày tạo",
     }
-    form_columns = ["title", "summary", "body_html", "organization", "status", "published_at", "pinned", "points"]
+    form_columns = ["title", "summary", "body_html", "cover_upload", "organization", "status", "published_at", "pinned", "points"]
     form_extra_fields = {"cover_upload": FileField("Ảnh bìa (PNG, JPEG, WebP)")}
     form_widget_args = {"body_html": {"rows": 16}, "summary": {"rows": 3}}
     form_args = {
@@ -165,7 +165,7 @@ class DocumentView(_PublishingView):
         "attachments": "Tệp đính kèm", "created_at": "Ngày tạo",
     }
     form_columns = [
-        "doc_type", "number", "title", "issuing_body", "issued_on", "level", "summary", "body_text",
+        "doc_type", "number", "title", "issuing_body", "issued_on", "level", "summary", "body_text", "files",
         "organization", "status", "published_at", "points",
     ]
     form_choices = {

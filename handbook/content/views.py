@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import distinct, extract, select
+from sqlalchemy import extract, select
 
 from handbook.auth.scope import current_scope, get_scoped_or_404, scoped
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, Article, Attachment, Document
@@ -134,7 +134,7 @@ def library():
     )
     years = sorted(
         (int(y) for y in db.session.execute(
-            scoped(select(distinct(extract("year", Document.issued_on))), Document, reader)
+            scoped(select(extract("year", Document.issued_on)).distinct(), Document, reader)
             .where(Document.visible_now(), Document.issued_on.is_not(None))
         ).scalars() if y is not None),
         reverse=True,
