@@ -44,6 +44,9 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         """One row by id, or None when it is out of scope."""
+        # Form data arrives as text; PostgreSQL will not compare an integer id with a string.
+        if isinstance(pk, str) and pk.isdigit():
+            pk = int(pk)
         with db.session.no_autoflush:
             return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
 

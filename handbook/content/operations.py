@@ -58,9 +58,10 @@ def mark_read(session, member_id: int, item) -> tuple[bool, int]:
         _insert(session)(ReadMark)
         .values(member_id=member_id, read_at=utcnow(), **{column: item.id})
         .on_conflict_do_nothing(index_elements=["member_id", column])
-    )
+        .returning(ReadMark.id)
+    ).scalar_one_or_none()
     awarded = award_points(session, member_id, READ_SOURCE, reference_of(item), item.points or 0)
-    return result.rowcount == 1, awarded
+    return result is not None, awarded
 
 
 def has_read(session, member_id: int | None, item) -> bool:
@@ -87,8 +88,9 @@ def toggle_bookmark(session, user_id: int, document_id: int) -> bool:
     """Add the bookmark if missing, remove it if present; return whether it is now kept."""
     deleted = session.execute(
         delete(Bookmark).where(Bookmark.user_id == user_id, Bookmark.document_id == document_id)
-    ).rowcount
-    if deleted:
+        .returning(Bookmark.id)
+    ).first()
+    if deleted is not None:
         return False
     session.execute(
         _insert(session)(Bookmark)

@@ -62,9 +62,9 @@ def award_points(session, member_id: int, source: str, reference: str, points: i
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(PointEntry).values(
         member_id=member_id, source=source, reference=reference[:120], points=points, created_at=now
-    ).on_conflict_do_nothing(index_elements=["member_id", "source", "reference"])
-    result = session.execute(stmt)
-    return points if result.rowcount == 1 else 0
+    ).on_conflict_do_nothing(index_elements=["member_id", "source", "reference"]).returning(PointEntry.id)
+    inserted = session.execute(stmt).scalar_one_or_none()
+    return points if inserted is not None else 0
 
 
 def member_total(session, member_id: int) -> int:
