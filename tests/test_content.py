@@ -342,3 +342,35 @@ def test_admin_sees_read_counts_by_organization(app, client, auth, tree):
     assert "Chi bộ B3" not in html
     listing = client.get("/admin/readmark/").get_data(as_text=True)
     assert "Thống kê SS19" in listing
+
+
+def test_cover_image_checked_and_served(app, client, auth, tree, dbq):
+    """Is an article's cover checked by content (a PDF named .png refused) and served to readers with nosniff?"""
+    auth.login(tree["committee"])
+    form = {"title": "Tin có ảnh TT20", "summary": "", "body_html": "<p>x</p>", "organization": str(tree["C1"].id),
+            "status": "published", "published_at": "", "points": "0"}
+    bad = client.post("/admin/article/new/", data={**form, "csrf_token": csrf_token(client, "/admin/article/new/"),
+                      "cover_upload": (io.BytesIO(pdf_bytes("x")), "anh.png")}, content_type="multipart/form-data")
+    assert "không đúng định dạng" in bad.get_data(as_text=True)
+    good = client.post("/admin/article/new/", data={**form, "csrf_token": csrf_token(client, "/admin/article/new/"),
+                       "cover_upload": (io.BytesIO(png_bytes()), "anh.png")}, content_type="multipart/form-data")
+    assert good.status_code == 302
+    article_id = dbq(lambda s: s.execute(select(Article.id).where(Article.title == "Tin có ảnh TT20")).scalar_one())
+    auth.logout()
+    auth.login(tree["member"])
+    response = client.get(f"/news/{article_id}/cover")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_removing_a_file_removes_its_text_from_search(app, client, auth, tree, dbq):
+    """When committee staff delete a document's PDF, does its text stop finding the document?"""
+    auth.login(tree["committee"])
+    assert _new_document(client, "Tệp bị xóa UU21", tree["C1"], files=[(pdf_bytes("Vanished XKCDQ"), "a.pdf")]).status_code == 302
+    file_id = dbq(lambda s: s.execute(select(Attachment.id).join(Document).where(Document.title == "Tệp bị xóa UU21")).scalar_one())
+    key = dbq(lambda s: s.execute(select(Document.search_key).where(Document.title == "Tệp bị xóa UU21")).scalar_one())
+    assert "xkcdq" in key
+    token = csrf_token(client, "/admin/attachment/")
+    assert client.post("/admin/attachment/delete/", data={"id": str(file_id), "csrf_token": token}).status_code == 302
+    key = dbq(lambda s: s.execute(select(Document.search_key).where(Document.title == "Tệp bị xóa UU21")).scalar_one())
+    assert "xkcdq" not in key and "tep bi xoa" in key

@@ -165,9 +165,10 @@ class Document(PublishedContent, db.Model):
         """The level in Vietnamese."""
         return DOCUMENT_LEVELS.get(self.level, self.level)
 
-    def compute_search_key(self) -> str:
-        """Accent-free text of the title, number, issuer, summary, full text and files' text."""
-        files = " ".join(a.text_content or "" for a in self.attachments)
+    def compute_search_key(self, removed=()) -> str:
+        """Accent-free text of the title, number, issuer, summary, full text and files' text
+        (files in ``removed`` are being deleted and no longer count)."""
+        files = " ".join(a.text_content or "" for a in self.attachments if a not in removed)
         text = " ".join(filter(None, [
             self.type_label, self.number, self.title, self.issuing_body, self.summary, self.body_text, files,
         ]))
@@ -270,8 +271,11 @@ class Bookmark(db.Model):
 @event.listens_for(Session, "before_flush")
 def _refresh_search_keys(session, _context, _instances):
     """Keep each changed article's and document's search key in step with its text and files."""
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Attachment) and obj.document is not None:
+    removed = {obj for obj in session.deleted if isinstance(obj, Attachment)}
+    for obj in list(session.new) + list(session.dirty) + list(removed):
+        if isinstance(obj, Attachment):
             obj = obj.document
-        if isinstance(obj, (Article, Document)):
+        if isinstance(obj, Document) and obj not in session.deleted:
+            obj.search_key = obj.compute_search_key(removed)
+        elif isinstance(obj, Article):
             obj.search_key = obj.compute_search_key()
