@@ -96,7 +96,17 @@ def _between(rng: random.Random, low: datetime, high: datetime) -> datetime:
 
 
 def _insert_chunks(session, table, rows) -> None:
-    """Core executemany inserts of ``rows`` in chunks."""
+    """Insert ``rows`` (dicts with the same keys): COPY on PostgreSQL, executemany in chunks elsewhere."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Row-by-row executemany to PostgreSQL is ~10× slower than COPY at a million rows.
+        columns = list(rows[0])
+        raw = session.connection().connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
     for i in range(0, len(rows), CHUNK):
         session.execute(insert(table), rows[i:i + CHUNK])
 

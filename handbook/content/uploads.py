@@ -111,7 +111,8 @@ def stored_path(stored_name: str) -> str:
 
 def check_upload(data: bytes, filename: str, allowed=DOCUMENT_KINDS) -> str:
     """Return the kind of an uploaded file, or raise UploadError saying why it is refused."""
-    limit = current_app.config.get("UPLOAD_MAX_BYTES", 15 * 1024 * 1024)
+    # Over HTTP a larger request is already refused with 413; this guards other callers.
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 20 * 1024 * 1024
     if len(data) > limit:
         raise UploadError(f"Tệp “{filename}” vượt quá giới hạn {limit // (1024 * 1024)} MB.")
     if not data:

@@ -165,10 +165,8 @@ def document(id):
 def download(id, file_id):
     """A document's file, as an attachment, to readers who may see the document (else 404)."""
     item = _visible_or_404(Document, id)
-    attachment = db.session.execute(
-        select(Attachment).where(Attachment.id == file_id, Attachment.document_id == item.id)
-    ).scalar_one_or_none()
-    if attachment is None:
+    attachment = get_scoped_or_404(Attachment, file_id, _reader())
+    if attachment.document_id != item.id:
         abort(404)
     try:
         path = stored_path(attachment.stored_name)
