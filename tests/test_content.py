@@ -374,3 +374,24 @@ def test_removing_a_file_removes_its_text_from_search(app, client, auth, tree, d
     assert client.post("/admin/attachment/delete/", data={"id": str(file_id), "csrf_token": token}).status_code == 302
     key = dbq(lambda s: s.execute(select(Document.search_key).where(Document.title == "Tệp bị xóa UU21")).scalar_one())
     assert "xkcdq" not in key and "tep bi xoa" in key
+
+
+def test_back_office_screens_open(app, client, auth, tree):
+    """Do the news, documents, files, reads, statistics and points-rule screens open for the admin?"""
+    doc = make_document(app, tree["P"], "Màn hình VV22")
+    attach(app, doc, pdf_bytes("x"), name="vv22.pdf")
+    article = make_article(app, tree["P"], "Tin màn hình VV22")
+    auth.login(tree["admin"])
+    for url in ("/admin/article/", "/admin/article/new/", f"/admin/article/edit/?id={article.id}",
+                "/admin/document/", "/admin/document/new/", f"/admin/document/details/?id={doc.id}",
+                "/admin/attachment/", "/admin/readmark/", "/admin/reads/", "/admin/pointrule/",
+                "/admin/pointrule/new/", "/admin/document/export/csv/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "vv22.pdf" in client.get(f"/admin/document/details/?id={doc.id}").get_data(as_text=True)
+
+
+def test_committee_cannot_edit_point_rules(client, auth, tree):
+    """Are the points rules closed to committee staff?"""
+    auth.login(tree["committee"])
+    assert client.get("/admin/pointrule/").status_code == 403
