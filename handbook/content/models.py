@@ -90,7 +90,7 @@ class Article(PublishedContent, db.Model):
     published_at: Mapped[datetime | None]
     pinned: Mapped[bool] = mapped_column(default=False)
     points: Mapped[int] = mapped_column(default=0)
-    search_key: Mapped[str] = mapped_column(Text, default="")
+    search_key: Mapped[str] = mapped_column(Text, default="", deferred=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -130,12 +130,12 @@ class Document(PublishedContent, db.Model):
     issued_on: Mapped[date | None]
     level: Mapped[str] = mapped_column(String(12), default="local", index=True)
     summary: Mapped[str | None] = mapped_column(Text)
-    body_text: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="draft")
     published_at: Mapped[datetime | None]
     points: Mapped[int] = mapped_column(default=0)
-    search_key: Mapped[str] = mapped_column(Text, default="")
+    search_key: Mapped[str] = mapped_column(Text, default="", deferred=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
