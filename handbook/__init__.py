@@ -44,7 +44,7 @@ def create_app(config_class=Config, **overrides) -> Flask:
 
     assets.init_app(app)
 
-    from handbook import audit, auth, member, privacy, security
+    from handbook import audit, auth, content, member, privacy, security
     from handbook import admin as back_office
 
     security.init_app(app)
@@ -52,6 +52,7 @@ def create_app(config_class=Config, **overrides) -> Flask:
     member.init_app(app)
     privacy.init_app(app)
     audit.init_app(app)
+    content.init_app(app)
     back_office.init_app(app)
 
     from handbook.cli import init_app as init_cli

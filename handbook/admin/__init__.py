@@ -64,12 +64,13 @@ def init_app(app):
     from handbook.audit.admin import AuditEntryView, BreachView
     from handbook.audit.models import AuditEntry
     from handbook.auth.admin import UserView
+    from handbook.content.admin import add_views as add_content_views
     from handbook.privacy.admin import CorrectionRequestView
     from handbook.privacy.models import CorrectionRequest
-    from handbook.security import csp_nonce
     from handbook.auth.models import User
     from handbook.organizations.admin import MemberView, OrganizationView
     from handbook.organizations.models import Member, Organization
+    from handbook.security import csp_nonce
 
     admin_babel.domain.__class__ = _OverridingDomain
     admin = Admin(
@@ -83,9 +84,11 @@ def init_app(app):
     admin.add_view(OrganizationView(Organization, db, name="Tổ chức đảng"))
     admin.add_view(MemberView(Member, db, name="Đảng viên"))
     admin.add_view(UserView(User, db, name="Tài khoản"))
+    add_content_views(admin)
     admin.add_view(CorrectionRequestView(CorrectionRequest, db, name="Yêu cầu sửa thông tin", endpoint="correction"))
     admin.add_view(AuditEntryView(AuditEntry, db, name="Nhật ký", endpoint="audit"))
     admin.add_view(BreachView(name="Tra cứu truy cập", endpoint="breach"))
     admin.add_link(MenuLink(name="Phiên đăng nhập", endpoint="privacy.sessions"))
+
     app.extensions["handbook_admin"] = admin
     return admin

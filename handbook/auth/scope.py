@@ -5,7 +5,7 @@ for "everything"). Nothing else in the code filters by organization on its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import abort
 from flask_login import current_user
@@ -22,6 +22,11 @@ class Scope:
     org_path: str | None = None
     user_id: int | None = None
     member_id: int | None = None
+    # Ids on the path from the reader's organization (a member's branch) up to the root: the
+    # organizations whose published content this user reads. ``reading`` marks a scope used by
+    # the member-facing pages, where staff read like members (see ``for_reading``).
+    ancestor_ids: tuple[int, ...] = ()
+    reading: bool = False
 
     @property
     def sees_all(self) -> bool:
@@ -34,18 +39,30 @@ class Scope:
         if user is None or not getattr(user, "is_authenticated", False):
             return cls(role="anonymous")
         org = user.organization
+        member = user.member if user.role == "member" else None
+        reader_org = member.organization if member is not None else org
         return cls(
             role=user.role,
             org_path=org.path if org is not None and org.path else None,
             user_id=user.id,
             member_id=user.member_id,
+            ancestor_ids=path_ids(reader_org.path) if reader_org is not None and reader_org.path else (),
         )
+
+    def for_reading(self) -> Scope:
+        """The same user as a reader of published content (member pages) rather than a manager."""
+        return replace(self, reading=True)
 
     def allows_org(self, org) -> bool:
         """Is organization ``org`` (already loaded) inside this scope's subtree?"""
         if self.sees_all:
             return True
         return org is not None and self.org_path is not None and org.is_within(self.org_path)
+
+
+def path_ids(path: str) -> tuple[int, ...]:
+    """The organization ids of a materialized path, root first."""
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
 
 
 def current_scope() -> Scope:

@@ -88,5 +88,8 @@ def seed_demo(session, seed: int = 1) -> list[tuple[str, str, str, str]]:
         user.set_password(DEMO_PASSWORD)
         session.add(user)
         printed.append((role, user.login, DEMO_PASSWORD, org.name if org else "toàn tỉnh"))
+    from handbook.content.seed import seed_demo_content
+
+    seed_demo_content(session, rng)
     session.commit()
     return printed

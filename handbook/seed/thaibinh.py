@@ -10,8 +10,8 @@ share that used the app within a year) and one admin. Every id is assigned here,
 
 A year of activity (the year before today) comes from the activity seeders. To seed your table,
 write ``def seed_my_table(session, ctx: ActivityContext) -> int`` (build row dicts with ids you
-assign, ``insert_rows(session, MyModel.__table__, rows)``, return the number of rows; leave the
-commit to the caller) and add one line, ``"handbook.my_domain.seed:seed_my_table"``, to
+assign, ``insert_rows(session, MyModel.__table__, rows)``, return the number of rows or a dict of
+rows per table; leave the commit to the caller) and add one line, ``"handbook.my_domain.seed:seed_my_table"``, to
 ``ACTIVITY_SEEDERS``. ``ctx`` gives the random generator, the date range and the ids you need:
 organizations (ids, paths, kinds, parents), members with their branches, and accounts per role.
 The first tables get their year too: members' ``updated_at`` and accounts' ``last_login_at`` fall
@@ -40,6 +40,7 @@ from handbook.text import nfc, search_key, vi_sort_key
 # Dotted "module:function" names, run in order after the tree, members and accounts exist.
 ACTIVITY_SEEDERS = [
     "handbook.seed.thaibinh:seed_organization_moves",
+    "handbook.content.seed:seed_content_activity",
 ]
 
 CHUNK = 5000
@@ -377,7 +378,8 @@ def seed_thaibinh(session, seed: int = 2022, members: int | None = None, passwor
     for dotted in ACTIVITY_SEEDERS:
         builder.progress(dotted.rpartition(":")[2], 0, 1)
         count = _resolve(dotted)(session, builder.ctx)
-        builder.counts[dotted.rpartition(":")[2]] = count
+        # A seeder returns its row count, or a count per table it filled.
+        builder.counts.update(count if isinstance(count, dict) else {dotted.rpartition(":")[2]: count})
     builder.sample_member_logins()
     _reset_sequences(session)
     session.commit()

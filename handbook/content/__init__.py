@@ -1,0 +1,8 @@
+"""News (Tin tức) and party documents (Tài liệu công tác đảng): publishing, reading, points."""
+
+
+def init_app(app):
+    """Register the member pages of news and documents."""
+    from handbook.content.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,292 @@
+"""Back-office screens: news, documents and their files, who read what, the points rules."""
+from __future__ import annotations
+
+from flask import g, request
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms import FileField, MultipleFileField
+from wtforms.validators import ValidationError
+
+from handbook.admin.base import ScopedModelView
+from handbook.auth.scope import current_scope
+from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, Article, Attachment, Document, ReadMark
+from handbook.content.operations import read_counts_by_organization, top_read_documents
+from handbook.content.uploads import DOCUMENT_KINDS, IMAGE_KINDS, UploadError, remove_stored, store_upload
+from handbook.extensions import db
+from handbook.organizations.models import Organization, utcnow
+from handbook.study.models import POINT_SOURCES
+
+EDITORS = ("admin", "committee", "secretary")
+POINTS_HELP = "Điểm tích lũy cho đảng viên khi đọc (0 – 5; 0 là không tính điểm)."
+
+
+def _choice_label(choices):
+    """A list formatter showing the Vietnamese label of a coded value."""
+    return lambda view, context, model, name: choices.get(getattr(model, name), getattr(model, name))
+
+
+def _status_label(view, context, model, name):
+    """Draft, published or scheduled."""
+    return model.status_label
+
+
+class _PublishingView(ScopedModelView):
+    """What the news and documents screens share: who may publish, defaults, stored files."""
+
+    edit_roles = EDITORS
+    column_select_related_list = None  # set per view
+    form_choices = {"status": list(STATUSES.items())}
+    form_ajax_refs = {"organization": {"fields": ["code", "name"], "placeholder": "Tìm tổ chức đăng"}}
+
+    def create_form(self, obj=None):
+        """New items are published by the user's own organization unless they pick another in scope."""
+        form = super().create_form(obj)
+        if request.method == "GET" and current_user.organization_id and form.organization.data is None:
+            form.organization.data = db.session.get(Organization, current_user.organization_id)
+        return form
+
+    def _remember_file(self, stored_name: str) -> None:
+        """Note a file saved during this request, so a failed save removes it again."""
+        g.setdefault("content_new_files", []).append(stored_name)
+
+    def _forget_files_on_failure(self, ok) -> None:
+        """Remove the files this request stored when the row was not saved."""
+        if not ok:
+            for name in g.pop("content_new_files", []):
+                remove_stored(name)
+
+    def create_model(self, form):
+        model = super().create_model(form)
+        self._forget_files_on_failure(model)
+        return model
+
+    def update_model(self, form, model):
+        ok = super().update_model(form, model)
+        self._forget_files_on_failure(ok)
+        return ok
+
+    def after_form_change(self, form, model, is_created):
+        """Author, publication time, and bounds on points."""
+        if is_created:
+            model.created_by_id = current_user.id
+            if model.organization is None and current_user.organization_id:
+                model.organization = db.session.get(Organization, current_user.organization_id)
+        if model.status == "published" and model.published_at is None:
+            model.published_at = utcnow()
+        if model.points is None or not 0 <= model.points <= 5:
+            raise ValidationError("Điểm đọc phải từ 0 đến 5.")
+
+
+class ArticleView(_PublishingView):
+    """News: committee staff publish to their subtree, secretaries to their branch."""
+
+    column_list = ["title", "organization", "status", "published_at", "pinned", "points"]
+    column_details_list = ["title", "summary", "organization", "status", "published_at", "pinned", "points", "created_at"]
+    column_export_list = ["title", "organization.name", "status", "published_at", "pinned", "points"]
+    column_searchable_list = ["title"]
+    column_filters = ["status", "pinned", "published_at", "organization.code"]
+    column_sortable_list = ["title", "status", "published_at", "pinned", "points"]
+    column_default_sort = ("published_at", True)
+    column_select_related_list = [Article.organization]
+    column_formatters = {"status": _status_label}
+    column_formatters_export = {"status": _status_label}
+    column_labels = {
+        "title": "Tiêu đề", "summary": "Tóm tắt", "body_html": "Nội dung", "organization": "Tổ chức đăng",
+        "organization.name": "Tổ chức đăng", "organization.code": "Mã tổ chức", "status": "Trạng thái",
+        "published_at": "Thời điểm xuất bản", "pinned": "Ghim lên đầu", "points": "Điểm đọc",
+        "created_at": "Ngày tạo",
+    }
+    form_columns = ["title", "summary", "body_html", "cover_upload", "organization", "status", "published_at", "pinned", "points"]
+    form_extra_fields = {"cover_upload": FileField("Ảnh bìa (PNG, JPEG, WebP)")}
+    form_widget_args = {"body_html": {"rows": 16}, "summary": {"rows": 3}}
+    form_args = {
+        "body_html": {"label": "Nội dung", "description": "HTML; thẻ script, style, iframe và thuộc tính on* bị loại bỏ khi lưu."},
+        "published_at": {"label": "Thời điểm xuất bản", "description": "Để trống khi xuất bản ngay; đặt giờ sau để hẹn giờ."},
+        "points": {"label": "Điểm đọc", "description": POINTS_HELP},
+    }
+
+    def after_form_change(self, form, model, is_created):
+        """Store a new cover image, checked by content."""
+        super().after_form_change(form, model, is_created)
+        upload = form.cover_upload.data
+        if upload is not None and getattr(upload, "filename", ""):
+            try:
+                stored = store_upload(upload, IMAGE_KINDS)
+            except UploadError as exc:
+                raise ValidationError(str(exc)) from exc
+            self._remember_file(stored.stored_name)
+            g.content_old_cover = model.cover_name
+            model.cover_name, model.cover_mime = stored.stored_name, stored.mime
+
+    def after_model_change(self, form, model, is_created):
+        """Remove a replaced cover once the new one is saved."""
+        old = g.pop("content_old_cover", None)
+        if old:
+            remove_stored(old)
+
+    def after_model_delete(self, model):
+        """Remove the cover file of a deleted article."""
+        if model.cover_name:
+            remove_stored(model.cover_name)
+
+
+def _files_formatter(view, context, model, name):
+    """The names of a document's files."""
+    return Markup("<br>").join(a.original_name for a in model.attachments)
+
+
+class DocumentView(_PublishingView):
+    """Party documents with their files; an uploaded PDF's text is extracted for search."""
+
+    column_list = ["doc_type", "number", "title", "level", "issued_on", "organization", "status", "points"]
+    column_details_list = [
+        "doc_type", "number", "title", "issuing_body", "issued_on", "level", "summary", "organization",
+        "status", "published_at", "points", "attachments", "created_at",
+    ]
+    column_export_list = ["doc_type", "number", "title", "issuing_body", "issued_on", "level", "organization.name", "status", "points"]
+    column_searchable_list = ["title", "number"]
+    column_filters = ["doc_type", "level", "status", "issued_on", "organization.code"]
+    column_sortable_list = ["doc_type", "number", "title", "level", "issued_on", "status", "points"]
+    column_default_sort = ("issued_on", True)
+    column_select_related_list = [Document.organization]
+    column_formatters = {
+        "doc_type": _choice_label(DOCUMENT_TYPES), "level": _choice_label(DOCUMENT_LEVELS),
+        "status": _status_label, "attachments": _files_formatter,
+    }
+    column_formatters_export = {
+        "doc_type": _choice_label(DOCUMENT_TYPES), "level": _choice_label(DOCUMENT_LEVELS), "status": _status_label,
+    }
+    column_labels = {
+        "doc_type": "Loại", "number": "Số hiệu", "title": "Trích yếu", "issuing_body": "Cơ quan ban hành",
+        "issued_on": "Ngày ban hành", "level": "Cấp", "summary": "Tóm tắt", "body_text": "Toàn văn",
+        "organization": "Tổ chức đăng", "organization.name": "Tổ chức đăng", "organization.code": "Mã tổ chức",
+        "status": "Trạng thái", "published_at": "Thời điểm xuất bản", "points": "Điểm đọc",
+        "attachments": "Tệp đính kèm", "created_at": "Ngày tạo",
+    }
+    form_columns = [
+        "doc_type", "number", "title", "issuing_body", "issued_on", "level", "summary", "body_text", "files",
+        "organization", "status", "published_at", "points",
+    ]
+    form_choices = {
+        "status": list(STATUSES.items()), "doc_type": list(DOCUMENT_TYPES.items()), "level": list(DOCUMENT_LEVELS.items()),
+    }
+    form_extra_fields = {"files": MultipleFileField("Thêm tệp đính kèm (PDF, DOCX, PNG, JPEG, WebP)")}
+    form_widget_args = {"body_text": {"rows": 12}, "summary": {"rows": 3}}
+    form_args = {
+        "number": {"label": "Số hiệu", "description": "Ví dụ: 35-NQ/TW"},
+        "published_at": {"label": "Thời điểm xuất bản", "description": "Để trống khi xuất bản ngay; đặt giờ sau để hẹn giờ."},
+        "points": {"label": "Điểm đọc", "description": POINTS_HELP},
+    }
+
+    def after_form_change(self, form, model, is_created):
+        """Store the uploaded files, each checked by content; extract text from PDFs."""
+        super().after_form_change(form, model, is_created)
+        for upload in form.files.data or []:
+            if upload is None or not getattr(upload, "filename", ""):
+                continue
+            try:
+                stored = store_upload(upload, DOCUMENT_KINDS)
+            except UploadError as exc:
+                raise ValidationError(str(exc)) from exc
+            self._remember_file(stored.stored_name)
+            model.attachments.append(Attachment(
+                original_name=stored.original_name, stored_name=stored.stored_name, kind=stored.kind,
+                mime=stored.mime, size=stored.size, text_content=stored.text_content,
+            ))
+
+    def on_model_delete(self, model):
+        """Remember the files of a document about to be deleted."""
+        g.content_deleted_files = [a.stored_name for a in model.attachments]
+
+    def after_model_delete(self, model):
+        """Remove the files of a deleted document."""
+        for name in g.pop("content_deleted_files", []):
+            remove_stored(name)
+
+
+class AttachmentView(ScopedModelView):
+    """Files of documents: listed and removed here, added on the document's form."""
+
+    edit_roles = EDITORS
+    can_create = False
+    can_edit = False
+    can_export = False
+    column_list = ["original_name", "document", "kind", "size", "created_at"]
+    column_searchable_list = ["original_name"]
+    column_select_related_list = [Attachment.document]
+    column_labels = {"original_name": "Tên tệp", "document": "Tài liệu", "kind": "Loại", "size": "Dung lượng (byte)", "created_at": "Ngày tải lên"}
+
+    def on_model_delete(self, model):
+        """Remember which file to remove."""
+        g.content_deleted_files = [model.stored_name]
+
+    def after_model_delete(self, model):
+        """Remove the stored file and refresh the document's search text."""
+        for name in g.pop("content_deleted_files", []):
+            remove_stored(name)
+
+
+class ReadMarkView(ScopedModelView):
+    """Who read what: each member's read marks, within the user's subtree."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    column_list = ["member", "member.organization", "document", "article", "read_at"]
+    column_filters = ["read_at"]
+    column_default_sort = ("read_at", True)
+    column_select_related_list = [ReadMark.member, ReadMark.document, ReadMark.article]
+    column_export_list = ["member.full_name", "member.card_number", "document.number", "document.title", "article.title", "read_at"]
+    column_labels = {
+        "member": "Đảng viên", "member.organization": "Chi bộ", "member.full_name": "Đảng viên",
+        "member.card_number": "Số thẻ", "document": "Tài liệu", "document.number": "Số hiệu",
+        "document.title": "Tài liệu", "article": "Tin tức", "article.title": "Tin tức", "read_at": "Thời điểm đọc",
+    }
+
+
+class ReadStatsView(BaseView):
+    """Counts of reading by organization and the most read documents, for the user's subtree."""
+
+    def is_accessible(self):
+        """Only staff enter the back office."""
+        return current_user.is_authenticated and current_user.is_staff
+
+    @expose("/")
+    def index(self):
+        """Render the reading statistics."""
+        scope = current_scope()
+        return self.render(
+            "content/admin_reads.html",
+            by_org=read_counts_by_organization(db.session, scope),
+            top=top_read_documents(db.session, scope),
+        )
+
+
+class PointRuleView(ScopedModelView):
+    """Daily caps per source of points (admin only; defaults apply while no row exists)."""
+
+    edit_roles = ("admin",)
+    can_export = False
+    column_list = ["source", "daily_cap", "note", "updated_at"]
+    column_formatters = {"source": _choice_label(POINT_SOURCES)}
+    column_labels = {"source": "Nguồn điểm", "daily_cap": "Tối đa mỗi ngày", "note": "Ghi chú", "updated_at": "Cập nhật"}
+    form_columns = ["source", "daily_cap", "note"]
+    form_choices = {"source": list(POINT_SOURCES.items())}
+
+    def is_accessible(self):
+        """Rules are the province's: only the admin."""
+        return current_user.is_authenticated and current_user.role == "admin"
+
+
+def add_views(admin) -> None:
+    """Register the content screens in the back office."""
+    from handbook.study.models import PointRule
+
+    category = "Tin tức & tài liệu"
+    admin.add_view(ArticleView(Article, db, name="Tin tức", category=category))
+    admin.add_view(DocumentView(Document, db, name="Văn bản", category=category))
+    admin.add_view(AttachmentView(Attachment, db, name="Tệp đính kèm", category=category))
+    admin.add_view(ReadMarkView(ReadMark, db, name="Lượt đọc", category=category))
+    admin.add_view(ReadStatsView(name="Thống kê đọc", endpoint="reads", category=category))
+    admin.add_view(PointRuleView(PointRule, db, name="Quy tắc điểm", category=category))

@@ -1,0 +1,195 @@
+"""Business functions of news and documents: the library query, reading, bookmarks, read statistics."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from handbook.auth.scope import Scope, scoped
+from handbook.content.models import Article, Bookmark, Document, ReadMark
+from handbook.organizations.models import Member, Organization, utcnow
+from handbook.study.operations import award_points
+from handbook.text import like_pattern
+
+READ_SOURCE = "read"
+
+
+def reference_of(item) -> str:
+    """The ledger reference of an article or a document, e.g. "document:35"."""
+    return f"{'document' if isinstance(item, Document) else 'article'}:{item.id}"
+
+
+def library_query(scope: Scope, doc_type: str | None = None, level: str | None = None,
+                  year: int | None = None, q: str | None = None):
+    """Published documents ``scope`` may read, filtered, newest first (issue date, then id)."""
+    query = scoped(select(Document), Document, scope).where(Document.visible_now())
+    if doc_type:
+        query = query.where(Document.doc_type == doc_type)
+    if level:
+        query = query.where(Document.level == level)
+    if year:
+        query = query.where(Document.issued_on >= date(year, 1, 1), Document.issued_on < date(year + 1, 1, 1))
+    for word in (q or "").split()[:8]:
+        query = query.where(Document.search_key.like(like_pattern(word), escape="\\"))
+    return query.order_by(Document.issued_on.desc().nulls_last(), Document.id.desc())
+
+
+def feed_query(scope: Scope, q: str | None = None):
+    """Published articles ``scope`` may read: pinned first, then newest."""
+    query = scoped(select(Article), Article, scope).where(Article.visible_now())
+    for word in (q or "").split()[:8]:
+        query = query.where(Article.search_key.like(like_pattern(word), escape="\\"))
+    return query.order_by(Article.pinned.desc(), Article.published_at.desc(), Article.id.desc())
+
+
+@dataclass
+class Page:
+    """One page of results with what a pager needs (the attributes of Flask-SQLAlchemy's Pagination)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate(session, query, page: int, per_page: int) -> Page:
+    """One page of an ORM select and the total in one round trip (a window count), not two queries."""
+    rows = session.execute(
+        query.add_columns(func.count().over().label("_total")).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        return Page([row[0] for row in rows], page, per_page, rows[0][-1])
+    # Past the last page: count, so the pager can lead back.
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    return Page([], page, per_page, total)
+
+
+def _insert(session):
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def mark_read(session, member_id: int, item) -> tuple[bool, int]:
+    """Record that ``member_id`` read ``item`` and award its points once; return (new mark, points awarded).
+
+    Both writes rely on unique constraints, so ten simultaneous clicks make one mark and one award.
+    """
+    column = "document_id" if isinstance(item, Document) else "article_id"
+    result = session.execute(
+        _insert(session)(ReadMark)
+        .values(member_id=member_id, read_at=utcnow(), **{column: item.id})
+        .on_conflict_do_nothing(index_elements=["member_id", column])
+        .returning(ReadMark.id)
+    ).scalar_one_or_none()
+    awarded = award_points(session, member_id, READ_SOURCE, reference_of(item), item.points or 0)
+    return result is not None, awarded
+
+
+def has_read(session, member_id: int | None, item) -> bool:
+    """Has ``member_id`` marked ``item`` as read?"""
+    if not member_id:
+        return False
+    column = ReadMark.document_id if isinstance(item, Document) else ReadMark.article_id
+    return session.execute(
+        select(ReadMark.id).where(ReadMark.member_id == member_id, column == item.id)
+    ).first() is not None
+
+
+def read_ids(session, member_id: int | None, model, ids) -> set[int]:
+    """Which of ``ids`` (articles or documents) ``member_id`` has read."""
+    if not member_id or not ids:
+        return set()
+    column = ReadMark.document_id if model is Document else ReadMark.article_id
+    return set(session.execute(
+        select(column).where(ReadMark.member_id == member_id, column.in_(list(ids)))
+    ).scalars())
+
+
+def toggle_bookmark(session, user_id: int, document_id: int) -> bool:
+    """Add the bookmark if missing, remove it if present; return whether it is now kept."""
+    deleted = session.execute(
+        delete(Bookmark).where(Bookmark.user_id == user_id, Bookmark.document_id == document_id)
+        .returning(Bookmark.id)
+    ).first()
+    if deleted is not None:
+        return False
+    session.execute(
+        _insert(session)(Bookmark)
+        .values(user_id=user_id, document_id=document_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id", "document_id"])
+    )
+    return True
+
+
+def is_bookmarked(session, user_id: int | None, document_id: int) -> bool:
+    """Has ``user_id`` bookmarked ``document_id``?"""
+    if not user_id:
+        return False
+    return session.execute(
+        select(Bookmark.id).where(Bookmark.user_id == user_id, Bookmark.document_id == document_id)
+    ).first() is not None
+
+
+def bookmarks_query(scope: Scope):
+    """The user's bookmarked documents they may still read, most recently kept first."""
+    query = scoped(select(Document), Document, scope.for_reading()).where(Document.visible_now())
+    query = scoped(query.join(Bookmark, Bookmark.document_id == Document.id), Bookmark, scope)
+    return query.order_by(Bookmark.created_at.desc(), Bookmark.id.desc())
+
+
+def read_counts_by_organization(session, scope: Scope, since=None):
+    """Per organization in ``scope``'s subtree that has members: (organization, readers, document reads,
+    article reads), the busiest first (ties by tree order)."""
+    marks = scoped(
+        select(
+            Member.organization_id.label("org_id"),
+            func.count(func.distinct(ReadMark.member_id)).label("readers"),
+            func.count(ReadMark.document_id).label("documents"),
+            func.count(ReadMark.article_id).label("articles"),
+        ).join(Member, Member.id == ReadMark.member_id),
+        ReadMark, scope,
+    )
+    if since is not None:
+        marks = marks.where(ReadMark.read_at >= since)
+    marks = marks.group_by(Member.organization_id).subquery()
+    rows = session.execute(
+        select(Organization, marks.c.readers, marks.c.documents, marks.c.articles)
+        .join(marks, marks.c.org_id == Organization.id)
+        .order_by((marks.c.documents + marks.c.articles).desc(), Organization.path)
+        .limit(500)
+    ).all()
+    return rows
+
+
+def top_read_documents(session, scope: Scope, limit: int = 20):
+    """The documents most read by members in ``scope``: (document, readers)."""
+    marks = scoped(
+        select(ReadMark.document_id, func.count().label("readers")).where(ReadMark.document_id.is_not(None)),
+        ReadMark, scope,
+    ).group_by(ReadMark.document_id).subquery()
+    return session.execute(
+        select(Document, marks.c.readers).join(marks, marks.c.document_id == Document.id)
+        .order_by(marks.c.readers.desc(), Document.id.desc()).limit(limit)
+    ).all()

@@ -1,0 +1,274 @@
+"""Content for the demo and the province data sets: documents, news, and a year of reading.
+
+The province seeder hands ``seed_content_activity`` a context holding its random generator, the
+date range and the tree as arrays; everything is written with Core inserts in chunks.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Protocol, Sequence
+
+from sqlalchemy import func, insert, select, text
+
+from handbook.content.models import DOCUMENT_TYPES, Article, Document, ReadMark
+from handbook.content.operations import READ_SOURCE
+from handbook.content.sanitize import sanitize_html
+from handbook.organizations.models import Member, Organization, utcnow
+from handbook.seed.vocabulary import vocabulary
+from handbook.study.models import PointEntry
+from handbook.text import search_key
+
+CHUNK = 5000
+TYPE_BY_LABEL = {label: code for code, label in DOCUMENT_TYPES.items()}
+ABBREVIATIONS = {
+    "resolution": "NQ", "regulation": "QĐ", "directive": "CT", "conclusion": "KL", "guidance": "HD",
+    "plan": "KH", "notice": "TB", "instruction": "CV",
+}
+TOPICS = [
+    "công tác xây dựng, chỉnh đốn Đảng", "nâng cao chất lượng sinh hoạt chi bộ", "phát triển đảng viên mới",
+    "chuyển đổi số trong hoạt động của các tổ chức đảng", "học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh",
+    "xây dựng nông thôn mới nâng cao", "công tác kiểm tra, giám sát và thi hành kỷ luật đảng",
+    "phòng, chống tham nhũng, tiêu cực", "công tác dân vận trong tình hình mới", "bảo vệ nền tảng tư tưởng của Đảng",
+    "tổ chức đại hội đảng bộ các cấp", "kiểm điểm, đánh giá, xếp loại chất lượng tổ chức đảng và đảng viên",
+    "thu, nộp, quản lý đảng phí", "công tác thi đua, khen thưởng", "phát triển kinh tế - xã hội năm tới",
+    "công tác bảo vệ chính trị nội bộ", "sắp xếp tổ chức bộ máy tinh gọn, hiệu lực, hiệu quả",
+    "công tác cán bộ và quy hoạch cán bộ", "phòng, chống thiên tai, dịch bệnh", "công tác tuyên giáo",
+]
+NEWS_TOPICS = [
+    "Hội nghị học tập, quán triệt nghị quyết", "Kết quả sinh hoạt chi bộ chuyên đề", "Trao Huy hiệu Đảng cho đảng viên lão thành",
+    "Ra quân xây dựng nông thôn mới", "Tổng kết công tác xây dựng Đảng", "Kết nạp đảng viên mới",
+    "Hội nghị Ban Chấp hành mở rộng", "Tuyên dương đảng viên tiêu biểu", "Triển khai Sổ tay đảng viên điện tử",
+    "Kiểm tra, giám sát chuyên đề", "Gặp mặt kỷ niệm ngày thành lập Đảng", "Hướng dẫn đóng đảng phí trực tuyến",
+]
+
+
+class SeedContext(Protocol):
+    """What the province seeder hands over: its rng, date range and the tree as parallel arrays."""
+
+    rng: random.Random
+    start: date
+    end: date
+    org_ids: Sequence[int]
+    org_paths: Sequence[str]
+    org_kinds: Sequence[str]
+    member_ids: Sequence[int]
+    member_branch_ids: Sequence[int]
+
+
+@dataclass
+class TreeContext:
+    """A SeedContext read back from the database (tests, and seeding an existing tree)."""
+
+    rng: random.Random
+    start: date
+    end: date
+    org_ids: list[int] = field(default_factory=list)
+    org_paths: list[str] = field(default_factory=list)
+    org_kinds: list[str] = field(default_factory=list)
+    member_ids: list[int] = field(default_factory=list)
+    member_branch_ids: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_database(cls, session, rng: random.Random, start: date, end: date) -> TreeContext:
+        """The organizations and members now in the database."""
+        ctx = cls(rng=rng, start=start, end=end)
+        for oid, path, kind in session.execute(select(Organization.id, Organization.path, Organization.kind).order_by(Organization.path)):
+            ctx.org_ids.append(oid)
+            ctx.org_paths.append(path)
+            ctx.org_kinds.append(kind)
+        for mid, oid in session.execute(select(Member.id, Member.organization_id).order_by(Member.id)):
+            ctx.member_ids.append(mid)
+            ctx.member_branch_ids.append(oid)
+        return ctx
+
+
+def _as_datetime(value) -> datetime:
+    """A date or datetime as a naive datetime."""
+    return value if isinstance(value, datetime) else datetime.combine(value, time(0, 0))
+
+
+def _between(rng: random.Random, low: datetime, high: datetime) -> datetime:
+    """A random moment in [low, high]."""
+    span = max(int((high - low).total_seconds()), 1)
+    return low + timedelta(seconds=rng.randrange(span))
+
+
+def _insert_chunks(session, table, rows) -> None:
+    """Insert ``rows`` (dicts with the same keys): COPY on PostgreSQL, executemany in chunks elsewhere."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Row-by-row executemany to PostgreSQL is ~10× slower than COPY at a million rows.
+        columns = list(rows[0])
+        raw = session.connection().connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    for i in range(0, len(rows), CHUNK):
+        session.execute(insert(table), rows[i:i + CHUNK])
+
+
+def _document_row(rng, n, doc_type, level, org_id, issuing_body, suffix, issued_on, published_at, title=None, number=None):
+    """One document row with its search key."""
+    title = title or f"{DOCUMENT_TYPES[doc_type]} về {rng.choice(TOPICS)}"
+    number = number or f"{n}-{ABBREVIATIONS[doc_type]}/{suffix}"
+    summary = f"{issuing_body} ban hành {DOCUMENT_TYPES[doc_type].lower()} số {number} về {title.split(' về ', 1)[-1]}."
+    body = (f"Căn cứ Điều lệ Đảng; căn cứ Quy chế làm việc của {issuing_body}.\n"
+            f"{summary}\nCác cấp ủy, tổ chức đảng và đảng viên nghiêm túc quán triệt, triển khai thực hiện.")
+    type_label = DOCUMENT_TYPES[doc_type]
+    now = utcnow()
+    return {
+        "doc_type": doc_type, "number": number, "title": title, "issuing_body": issuing_body, "issued_on": issued_on,
+        "level": level, "summary": summary, "body_text": body, "organization_id": org_id, "status": "published",
+        "published_at": published_at, "points": rng.choice((1, 1, 2, 2, 3)),
+        "search_key": search_key(" ".join([type_label, number, title, issuing_body, summary, body]))[:8000],
+        "created_at": now, "updated_at": now,
+    }
+
+
+def _article_row(rng, org_id, org_label, published_at, pinned=False, title=None):
+    """One article row with its sanitized body and search key."""
+    title = title or f"{rng.choice(NEWS_TOPICS)} tại {org_label}"
+    summary = f"{org_label}: {title.lower()}."
+    body = sanitize_html(
+        f"<p>{summary}</p><p>Các đồng chí đảng viên tham dự đầy đủ, thảo luận sôi nổi, thống nhất "
+        f"các nhiệm vụ trọng tâm thời gian tới.</p>"
+    )
+    now = utcnow()
+    return {
+        "title": title, "summary": summary, "body_html": body, "organization_id": org_id, "status": "published",
+        "published_at": published_at, "pinned": pinned, "points": rng.choice((0, 1, 1, 2)),
+        "search_key": search_key(f"{title} {summary} Các đồng chí đảng viên tham dự đầy đủ")[:8000],
+        "created_at": now, "updated_at": now,
+    }
+
+
+def seed_content_activity(session, ctx: SeedContext, documents: int = 2000, articles: int = 3000,
+                          reader_share: float = 0.4, reads_per_month: float = 2.0) -> dict[str, int]:
+    """Documents and news across levels, and a year of reading (read marks and ledger rows); return counts.
+
+    Trung ương and province items are published by the root; local ones by committees and grassroots
+    organizations. About ``reader_share`` of members read about ``reads_per_month`` items a month,
+    each from what their branch's path up to the root published.
+    """
+    rng = ctx.rng
+    if session.get_bind().dialect.name == "sqlite":
+        # A million random-order index inserts thrash SQLite's default 2 MB page cache.
+        session.execute(text("PRAGMA cache_size=-262144"))
+    start, end = _as_datetime(ctx.start), _as_datetime(ctx.end)
+    if end <= start:
+        raise ValueError("the date range is empty")
+    root_index = min(range(len(ctx.org_ids)), key=lambda i: len(ctx.org_paths[i]))
+    root = ctx.org_ids[root_index]
+    local = [ctx.org_ids[i] for i, k in enumerate(ctx.org_kinds) if k in ("committee", "grassroots")] or [root]
+    committees = {ctx.org_ids[i] for i, k in enumerate(ctx.org_kinds) if k == "committee"}
+    first_doc = session.execute(select(func.coalesce(func.max(Document.id), 0))).scalar_one()
+    first_article = session.execute(select(func.coalesce(func.max(Article.id), 0))).scalar_one()
+
+    doc_rows = []
+    types = list(DOCUMENT_TYPES)
+    for n in range(1, documents + 1):
+        share = rng.random()
+        published_at = _between(rng, start - timedelta(days=365), end)
+        issued_on = (published_at - timedelta(days=rng.randint(0, 20))).date()
+        if share < 0.1:
+            doc_type = rng.choice(("resolution", "regulation", "directive", "conclusion"))
+            row = _document_row(rng, n, doc_type, "central", root, "Ban Chấp hành Trung ương", "TW", issued_on, published_at)
+        elif share < 0.3:
+            doc_type = rng.choice(types)
+            row = _document_row(rng, n, doc_type, "province", root, "Tỉnh ủy", "TU", issued_on, published_at)
+        else:
+            org = rng.choice(local)
+            suffix, body = ("HU", "Ban Thường vụ Huyện ủy") if org in committees else ("ĐU", "Đảng ủy cơ sở")
+            row = _document_row(rng, n, rng.choice(types), "local", org, body, suffix, issued_on, published_at)
+        doc_rows.append(row)
+    _insert_chunks(session, Document.__table__, doc_rows)
+
+    article_rows = []
+    for _ in range(articles):
+        org = root if rng.random() < 0.2 else rng.choice(local)
+        label = "Tỉnh" if org == root else ("huyện" if org in committees else "cơ sở")
+        article_rows.append(_article_row(rng, org, f"Đảng bộ {label}", _between(rng, start, end), pinned=rng.random() < 0.02))
+    _insert_chunks(session, Article.__table__, article_rows)
+
+    # What each organization published: (is_document, id, published_at, points).
+    published: dict[int, list[tuple[bool, int, datetime, int]]] = {}
+    for did, oid, when, pts in session.execute(
+        select(Document.id, Document.organization_id, Document.published_at, Document.points).where(Document.id > first_doc)
+    ):
+        published.setdefault(oid, []).append((True, did, when, pts))
+    for aid, oid, when, pts in session.execute(
+        select(Article.id, Article.organization_id, Article.published_at, Article.points).where(Article.id > first_article)
+    ):
+        published.setdefault(oid, []).append((False, aid, when, pts))
+
+    path_of = dict(zip(ctx.org_ids, ctx.org_paths))
+    audience: dict[int, list] = {}
+    months = max(round((end - start).days / 30.4), 1)
+    marks, entries = [], []
+    for member_id, branch_id in zip(ctx.member_ids, ctx.member_branch_ids):
+        if rng.random() >= reader_share:
+            continue
+        items = audience.get(branch_id)
+        if items is None:
+            ancestors = [int(p) for p in path_of.get(branch_id, "").strip("/").split("/") if p]
+            items = audience[branch_id] = [it for oid in ancestors for it in published.get(oid, ())]
+        if not items:
+            continue
+        wanted = max(int(round(months * reads_per_month * rng.uniform(0.5, 1.5))), 1)
+        for is_doc, item_id, when, pts in rng.sample(items, min(wanted, len(items))):
+            read_at = _between(rng, max(when, start), end) if when < end else end
+            marks.append({"member_id": member_id, "document_id": item_id if is_doc else None,
+                          "article_id": None if is_doc else item_id, "read_at": read_at})
+            if pts:
+                entries.append({"member_id": member_id, "source": READ_SOURCE,
+                                "reference": f"{'document' if is_doc else 'article'}:{item_id}",
+                                "points": pts, "created_at": read_at})
+        if len(marks) >= 50000:
+            _insert_chunks(session, ReadMark.__table__, marks)
+            _insert_chunks(session, PointEntry.__table__, entries)
+            marks, entries = [], []
+    _insert_chunks(session, ReadMark.__table__, marks)
+    _insert_chunks(session, PointEntry.__table__, entries)
+    session.commit()
+    # Counts are of the whole tables, earlier rows included.
+    return {
+        "documents": documents, "articles": articles,
+        "read_marks": session.execute(select(func.count()).select_from(ReadMark)).scalar_one(),
+        "point_entries": session.execute(select(func.count()).select_from(PointEntry)).scalar_one(),
+    }
+
+
+def seed_demo_content(session, rng: random.Random) -> dict[str, int]:
+    """Real Party documents and some news at province and committee levels, so member pages show something."""
+    root = session.execute(select(Organization).order_by(func.length(Organization.path), Organization.id)).scalars().first()
+    if root is None:
+        return {"documents": 0, "articles": 0}
+    committees = session.execute(
+        select(Organization).where(Organization.kind == "committee").order_by(Organization.path)
+    ).scalars().all()
+    now = utcnow()
+    docs = []
+    for n, item in enumerate(vocabulary()["documents"], start=1):
+        doc_type = TYPE_BY_LABEL.get(item["type"], "instruction")
+        issued_on = date(item["year"], 1 + (n * 5) % 12, 1 + (n * 7) % 27)
+        suffix = item["number"].split("/")[-1]
+        body = "Ban Chấp hành Trung ương" if suffix == "TW" else "Ban Tổ chức Trung ương"
+        docs.append(_document_row(rng, n, doc_type, "central", root.id, body, suffix, issued_on,
+                                  now - timedelta(days=40 - n), title=item["title"], number=item["number"]))
+    for n, doc_type in enumerate(("plan", "guidance", "notice"), start=1):
+        docs.append(_document_row(rng, 100 + n, doc_type, "province", root.id, "Tỉnh ủy", "TU",
+                                  (now - timedelta(days=20 * n)).date(), now - timedelta(days=20 * n)))
+    for c, committee in enumerate(committees):
+        for n, doc_type in enumerate(("resolution", "plan"), start=1):
+            docs.append(_document_row(rng, 200 + 10 * c + n, doc_type, "local", committee.id, f"Ban Thường vụ {committee.name}",
+                                      "HU", (now - timedelta(days=7 * n + c)).date(), now - timedelta(days=7 * n + c)))
+    _insert_chunks(session, Document.__table__, docs)
+    articles = [_article_row(rng, root.id, root.name, now - timedelta(days=3 * n), pinned=n == 0) for n in range(6)]
+    for c, committee in enumerate(committees):
+        articles += [_article_row(rng, committee.id, committee.name, now - timedelta(days=2 * n + c + 1)) for n in range(3)]
+    _insert_chunks(session, Article.__table__, articles)
+    return {"documents": len(docs), "articles": len(articles)}

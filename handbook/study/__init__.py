@@ -1,0 +1,1 @@
+"""Study and the points ledger (điểm tích lũy): topics and quizzes will join the ledger here."""

@@ -1,0 +1,83 @@
+"""Awarding points and adding them up; the ledger is only ever appended to."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from handbook.organizations.models import utcnow
+from handbook.study.models import PointEntry, PointRule
+
+# Defaults while no PointRule row says otherwise (DESIGN §5: a daily cap per source stops click-farming).
+DEFAULT_DAILY_CAPS = {"read": 30, "quiz": 50, "meeting": None, "manual": None}
+# Days are counted in Vietnam's time (UTC+7, no daylight saving); timestamps are stored in UTC.
+LOCAL_OFFSET = timedelta(hours=7)
+
+
+def daily_cap(session, source: str) -> int | None:
+    """The most points one member may earn from ``source`` in a day (None: no cap)."""
+    rule = session.execute(select(PointRule.daily_cap, PointRule.id).where(PointRule.source == source)).first()
+    if rule is not None:
+        return rule.daily_cap
+    return DEFAULT_DAILY_CAPS.get(source)
+
+
+def _local_day_start(now: datetime) -> datetime:
+    """The UTC instant at which ``now``'s day began in Vietnam."""
+    local = now + LOCAL_OFFSET
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) - LOCAL_OFFSET
+
+
+def earned_today(session, member_id: int, source: str, now: datetime | None = None) -> int:
+    """Points ``member_id`` earned from ``source`` since the start of today (Vietnam time)."""
+    now = now or utcnow()
+    return session.execute(
+        select(func.coalesce(func.sum(PointEntry.points), 0)).where(
+            PointEntry.member_id == member_id,
+            PointEntry.source == source,
+            PointEntry.created_at >= _local_day_start(now),
+        )
+    ).scalar_one()
+
+
+def award_points(session, member_id: int, source: str, reference: str, points: int,
+                 now: datetime | None = None) -> int:
+    """Award ``points`` once per (member, source, reference); return the points awarded (0 if none).
+
+    The insert relies on the unique constraint (ON CONFLICT DO NOTHING), so concurrent clicks
+    award once. The daily cap trims an award to what is left of the day's allowance; that check
+    is a read before the insert, so two simultaneous awards for different references may pass the
+    cap by one award — accepted, since each reference still counts once.
+    """
+    if points <= 0:
+        return 0
+    now = now or utcnow()
+    cap = daily_cap(session, source)
+    if cap is not None:
+        points = min(points, cap - earned_today(session, member_id, source, now))
+        if points <= 0:
+            return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(PointEntry).values(
+        member_id=member_id, source=source, reference=reference[:120], points=points, created_at=now
+    ).on_conflict_do_nothing(index_elements=["member_id", "source", "reference"]).returning(PointEntry.id)
+    inserted = session.execute(stmt).scalar_one_or_none()
+    return points if inserted is not None else 0
+
+
+def member_total(session, member_id: int) -> int:
+    """A member's points: the sum of their ledger."""
+    return session.execute(
+        select(func.coalesce(func.sum(PointEntry.points), 0)).where(PointEntry.member_id == member_id)
+    ).scalar_one()
+
+
+def has_award(session, member_id: int, source: str, reference: str) -> bool:
+    """Has ``member_id`` already been awarded for (source, reference)?"""
+    return session.execute(
+        select(PointEntry.id).where(
+            PointEntry.member_id == member_id, PointEntry.source == source, PointEntry.reference == reference
+        )
+    ).first() is not None

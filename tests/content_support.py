@@ -1,0 +1,85 @@
+"""Helpers for the news and documents tests: rows made directly, files made in memory."""
+import io
+import itertools
+import zipfile
+from datetime import date, timedelta
+
+from handbook.content.models import Article, Attachment, Document
+from handbook.extensions import db
+from handbook.organizations.models import utcnow
+
+_n = itertools.count(1)
+
+
+def make_document(app, org, title=None, **fields):
+    """A published document of ``org`` (detached, columns loaded)."""
+    values = dict(doc_type="resolution", number=f"{next(_n)}-NQ/TU", level="local", issued_on=date(2024, 5, 1),
+                  status="published", published_at=utcnow() - timedelta(minutes=1), points=2)
+    values.update(fields)
+    with app.app_context():
+        doc = Document(title=title or f"Tài liệu thử {next(_n)}", organization_id=org.id, **values)
+        db.session.add(doc)
+        db.session.commit()
+        db.session.refresh(doc)
+        db.session.expunge(doc)
+    return doc
+
+
+def make_article(app, org, title=None, **fields):
+    """A published article of ``org``."""
+    values = dict(body_html="<p>Nội dung</p>", status="published", published_at=utcnow() - timedelta(minutes=1), points=1)
+    values.update(fields)
+    with app.app_context():
+        article = Article(title=title or f"Tin thử {next(_n)}", organization_id=org.id, **values)
+        db.session.add(article)
+        db.session.commit()
+        db.session.refresh(article)
+        db.session.expunge(article)
+    return article
+
+
+def attach(app, doc, data: bytes, name="tep.pdf", kind="pdf", mime="application/pdf"):
+    """Store ``data`` as a file of ``doc`` the way an upload would."""
+    import secrets
+
+    from handbook.content.uploads import stored_path
+
+    with app.app_context():
+        stored = secrets.token_hex(16) + ".bin"
+        with open(stored_path(stored), "wb") as out:
+            out.write(data)
+        row = Attachment(document_id=doc.id, original_name=name, stored_name=stored, kind=kind, mime=mime, size=len(data))
+        db.session.add(row)
+        db.session.commit()
+        db.session.refresh(row)
+        db.session.expunge(row)
+    return row
+
+
+def pdf_bytes(text: str) -> bytes:
+    """A real one-page PDF saying ``text`` (ASCII: the built-in font draws nothing else)."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, text)
+    page.save()
+    return out.getvalue()
+
+
+def docx_bytes() -> bytes:
+    """The smallest ZIP that is a Word document by structure."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def png_bytes() -> bytes:
+    """A real 2×2 PNG."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2), "red").save(out, "PNG")
+    return out.getvalue()
