@@ -41,6 +41,7 @@ from handbook.text import nfc, search_key, vi_sort_key
 ACTIVITY_SEEDERS = [
     "handbook.seed.thaibinh:seed_organization_moves",
     "handbook.content.seed:seed_content_activity",
+    "handbook.audit.seed:seed_audit_activity",
 ]
 
 CHUNK = 5000
