@@ -1,5 +1,5 @@
 """Login, logout, CSRF, redirects and lockout."""
-from support import PASSWORD, csrf_token
+from support import PASSWORD
 
 
 def test_healthz_reports_database(client):

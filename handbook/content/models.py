@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validat
 
 from handbook.content.sanitize import html_to_text, sanitize_html
 from handbook.extensions import db
-from handbook.organizations.models import Member, Organization, utcnow
+from handbook.organizations.models import Member, Organization, scope_by_member, utcnow
 from handbook.text import nfc, search_key
 
 DOCUMENT_TYPES = {
@@ -232,15 +232,7 @@ class ReadMark(db.Model):
     @classmethod
     def __scope__(cls, scope):
         """A member sees their own marks; staff the marks of members in their subtree."""
-        if scope.sees_all:
-            return None
-        if scope.role == "member":
-            return cls.member_id == scope.member_id if scope.member_id else false()
-        if scope.org_path is None:
-            return false()
-        return cls.member_id.in_(
-            select(Member.id).where(Member.organization_id.in_(Organization.subtree_ids(scope.org_path)))
-        )
+        return scope_by_member(cls.member_id, scope)
 
     def __str__(self) -> str:
         return f"{self.member_id} → {self.document_id or self.article_id}"

@@ -249,6 +249,16 @@ class Member(db.Model):
         return f"{self.full_name} ({self.card_number})"
 
 
+def scope_by_member(member_id_column, scope):
+    """The scope rule of rows that belong to one member (points, read marks, requests): a member sees
+    their own; staff the rows of members in their subtree; admins everything."""
+    if scope.sees_all:
+        return None
+    if scope.role == "member":
+        return member_id_column == scope.member_id if scope.member_id else false()
+    return member_id_column.in_(select(Member.id).where(Member.__scope__(scope)))
+
+
 def direct_member_counts():
     """A SELECT of (organization_id, number of members directly in it)."""
     return select(Member.organization_id, func.count(Member.id)).group_by(Member.organization_id)

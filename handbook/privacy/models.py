@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, false, select
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handbook.extensions import db
-from handbook.organizations.models import Member, Organization, utcnow
+from handbook.organizations.models import Member, scope_by_member, utcnow
 
 CORRECTION_STATUSES = {
     "pending": "Chờ xử lý",
@@ -67,13 +67,7 @@ class CorrectionRequest(db.Model):
     @classmethod
     def __scope__(cls, scope):
         """Requests of members in the scope's subtree; a member's own requests."""
-        if scope.sees_all:
-            return None
-        if scope.role == "member":
-            return cls.member_id == scope.member_id if scope.member_id else false()
-        if scope.org_path is None:
-            return false()
-        return cls.member_id.in_(select(Member.id).where(Member.organization_id.in_(Organization.subtree_ids(scope.org_path))))
+        return scope_by_member(cls.member_id, scope)
 
     def __str__(self) -> str:
         return f"{self.field_label}: {self.requested_value}"

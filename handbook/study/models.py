@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, select
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handbook.extensions import db
-from handbook.organizations.models import Member, Organization, utcnow
+from handbook.organizations.models import Member, scope_by_member, utcnow
 
 # The sources of points; a rule row may override each one's daily cap.
 POINT_SOURCES = {
@@ -66,15 +66,7 @@ class PointEntry(db.Model):
     @classmethod
     def __scope__(cls, scope):
         """A member sees their own points; staff the points of members in their subtree."""
-        if scope.sees_all:
-            return None
-        if scope.role == "member":
-            return cls.member_id == scope.member_id if scope.member_id else false()
-        if scope.org_path is None:
-            return false()
-        return cls.member_id.in_(
-            select(Member.id).where(Member.organization_id.in_(Organization.subtree_ids(scope.org_path)))
-        )
+        return scope_by_member(cls.member_id, scope)
 
     def __str__(self) -> str:
         return f"{self.points:+d} ({self.source_label}, {self.reference})"
