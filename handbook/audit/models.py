@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, false, o
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from handbook.extensions import db
-from handbook.organizations.models import PathString, subtree_bounds, utcnow
+from handbook.organizations.models import PathString, path_within, utcnow
 
 ACTIONS = {
     "login": "Đăng nhập",
@@ -83,8 +83,7 @@ class AuditEntry(db.Model):
             return own
         if scope.org_path is None:
             return false()
-        low, high = subtree_bounds(scope.org_path)
-        return (cls.actor_org_path >= low) & (cls.actor_org_path < high)
+        return path_within(cls.actor_org_path, scope.org_path)
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.login or '-'} {self.action}"

@@ -64,6 +64,12 @@ def subtree_bounds(path: str) -> tuple[str, str]:
     return path, path[:-1] + "0"
 
 
+def path_within(column, path: str):
+    """SQL condition: the path in ``column`` lies in the subtree at ``path`` (an indexed range)."""
+    low, high = subtree_bounds(path)
+    return and_(column >= low, column < high)
+
+
 class Organization(db.Model):
     """A party organization at any level; ``path`` is the materialized path of padded ids, '/00000001/00000014/'."""
 
@@ -107,8 +113,7 @@ class Organization(db.Model):
     @classmethod
     def subtree_clause(cls, path: str):
         """SQL condition: the organization lies in the subtree at ``path`` (an indexed range)."""
-        low, high = subtree_bounds(path)
-        return and_(cls.path >= low, cls.path < high)
+        return path_within(cls.path, path)
 
     @classmethod
     def subtree_ids(cls, path: str):
