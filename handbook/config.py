@@ -34,6 +34,9 @@ class Config:
     # Uploaded files live outside static/; None means instance/uploads.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None
 
+    # The province's yearly target of accumulated points per member (DESIGN §5); configurable by regulation.
+    POINTS_YEARLY_TARGET = int(os.environ.get("POINTS_YEARLY_TARGET", "100"))
+
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
 

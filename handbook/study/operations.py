@@ -74,6 +74,17 @@ def member_total(session, member_id: int) -> int:
     ).scalar_one()
 
 
+def member_year_total(session, member_id: int, year: int) -> int:
+    """A member's points earned in ``year`` (Vietnam time): the province's target is yearly."""
+    start = datetime(year, 1, 1) - LOCAL_OFFSET
+    end = datetime(year + 1, 1, 1) - LOCAL_OFFSET
+    return session.execute(
+        select(func.coalesce(func.sum(PointEntry.points), 0)).where(
+            PointEntry.member_id == member_id, PointEntry.created_at >= start, PointEntry.created_at < end
+        )
+    ).scalar_one()
+
+
 def has_award(session, member_id: int, source: str, reference: str) -> bool:
     """Has ``member_id`` already been awarded for (source, reference)?"""
     return session.execute(
