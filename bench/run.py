@@ -25,6 +25,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_URL = "sqlite:///" + str(ROOT / "instance" / "bench-thaibinh.sqlite")
 COMMITTEE_CODE = "TB-02"  # Đảng bộ huyện Đông Hưng, one of the big district committees
 SEARCH = "nguyen van"
+LIBRARY_SEARCH = "nghi quyet"
 USER_AGENT = "handbook-bench"
 
 
@@ -133,11 +134,51 @@ def _median_ms(fn, repeats: int) -> float:
 _NAME_CELL = re.compile(r'<td class="col-full_name">\s*(.*?)\s*</td>', re.S)
 
 
+def _logged_in_client(app, login: str, password: str):
+    """A test client logged in through the real form."""
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post("/login", data={"login": login, "password": password, "csrf_token": token})
+    if response.status_code != 302:
+        raise SystemExit(f"Could not log in as {login}: HTTP {response.status_code}")
+    # A member first acknowledges the personal-data notice (every page leads there until then).
+    landing = client.get("/")
+    if landing.status_code == 302 and "/me/notice" in landing.headers.get("Location", ""):
+        html = client.get("/me/notice").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        client.post("/me/notice", data={"csrf_token": token})
+        if client.get("/").status_code != 200:
+            raise SystemExit(f"{login} still cannot reach the home page after acknowledging the data notice")
+    return client
+
+
+def _sql_clock(app) -> list[float]:
+    """A list that collects the seconds of every statement the app's engine runs (clear it per request)."""
+    from sqlalchemy import event
+
+    from handbook.extensions import db
+
+    clock: list[float] = []
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn, *_args):
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _stop(conn, *_args):
+        clock.append(time.perf_counter() - conn.info.pop("bench_started", time.perf_counter()))
+
+    return clock
+
+
 def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
     """The admin member list of a committee, page 1 and an accent-free search, against bare SQL."""
     from html import unescape
 
-    from sqlalchemy import event, select
+    from sqlalchemy import select
 
     from handbook import create_app
     from handbook.auth.models import User
@@ -152,25 +193,8 @@ def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
             select(User.login).where(User.role == "committee", User.organization_id == committee.id)
         ).scalar_one()
         low, high = subtree_bounds(committee.path)
-    client = app.test_client()
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post("/login", data={"login": login, "password": password, "csrf_token": token})
-    if response.status_code != 302:
-        raise SystemExit(f"Could not log in as {login}: HTTP {response.status_code}")
-
-    # Time spent in the database by the view's own statements (the user load included).
-    clock: list[float] = []
-    with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _start(conn, *_args):
-        conn.info["bench_started"] = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _stop(conn, *_args):
-        clock.append(time.perf_counter() - conn.info.pop("bench_started", time.perf_counter()))
+    client = _logged_in_client(app, login, password)
+    clock = _sql_clock(app)
 
     scope = f"m.organization_id IN (SELECT id FROM organization WHERE path >= '{low}' AND path < '{high}')"
     words = " ".join(f"AND m.search_key LIKE '%{w}%'" for w in SEARCH.split())
@@ -227,6 +251,99 @@ def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
     return figures
 
 
+_DOCUMENT_LINK = re.compile(r'<h2><a href="/documents/(\d+)">')
+_RESULT_COUNT = re.compile(r'data-testid="result-count">(\d+) ')
+
+
+def measure_library(url: str, password: str, repeats: int) -> list[Figure]:
+    """A member's document library with an accent-free search, against bare SQL of the same rows and total."""
+    from sqlalchemy import select
+
+    from handbook import create_app
+    from handbook.auth.models import User
+    from handbook.config import Config
+    from handbook.content.views import PER_PAGE
+    from handbook.extensions import db
+    from handbook.organizations.models import Member, Organization, subtree_bounds, utcnow
+
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        # A member with an account in a branch of the committee the admin figures use.
+        committee_path = db.session.execute(
+            select(Organization.path).where(Organization.code == COMMITTEE_CODE)).scalar_one()
+        low, high = subtree_bounds(committee_path)
+        login, branch_path = db.session.execute(
+            select(User.login, Organization.path).join(Member, Member.id == User.member_id)
+            .join(Organization, Organization.id == Member.organization_id)
+            .where(User.role == "member", Organization.path >= low, Organization.path < high)
+            .order_by(User.id).limit(1)
+        ).one()
+    client = _logged_in_client(app, login, password)
+    clock = _sql_clock(app)
+
+    # By hand: the member reads what the organizations on the path from their branch to the root published.
+    audience = ", ".join(str(int(part)) for part in branch_path.strip("/").split("/"))
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # a literal both engines compare with the column
+    words = " ".join(f"AND search_key LIKE '%{w}%'" for w in LIBRARY_SEARCH.split())
+    where = f"organization_id IN ({audience}) AND status = 'published' AND published_at <= '{now}' {words}"
+    count_sql = f"SELECT count(*) FROM document WHERE {where}"
+    page_sql = (
+        "SELECT id, doc_type, number, title, level, issued_on FROM document"
+        f" WHERE {where} ORDER BY issued_on DESC NULLS LAST, id DESC LIMIT {PER_PAGE}"
+    )
+    query = "/documents/?q=" + urllib.parse.quote_plus(LIBRARY_SEARCH)
+    pages, sql_ms, statements = [], [], [0]
+
+    def view():
+        clock.clear()
+        page = client.get(query)
+        assert page.status_code == 200, page.status_code
+        pages.append(page.get_data(as_text=True))
+        sql_ms.append(sum(clock) * 1000)
+        statements[:] = [len(clock)]
+
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            bare_total, bare_rows = [0], []
+
+            def bare():
+                cursor.execute(count_sql)
+                bare_total[:] = [cursor.fetchone()[0]]
+                cursor.execute(page_sql)
+                bare_rows[:] = cursor.fetchall()
+
+            floor = _median_ms(bare, repeats)
+        finally:
+            raw.close()
+    value = _median_ms(view, repeats)
+    shown = [int(i) for i in _DOCUMENT_LINK.findall(pages[-1])]
+    shown_total = int(_RESULT_COUNT.search(pages[-1]).group(1))
+    expected = [row[0] for row in bare_rows]
+    same = shown == expected and shown_total == bare_total[0]
+    assert same, f"the page shows {shown_total} documents {shown}, the bare SQL {bare_total[0]} {expected}"
+    assert bare_total[0] > PER_PAGE, f"only {bare_total[0]} documents match {LIBRARY_SEARCH!r}: seed more"
+    label = f'search "{LIBRARY_SEARCH}"'
+    floor_label = f"bare SQL: count + page of the same {PER_PAGE} rows"
+    view_sql = statistics.median(sql_ms[3:])
+    return [
+        Figure(
+            name=f"Member document library, {label}", value=value, unit="ms", floor=floor, floor_label=floor_label,
+            goal="≤ 3× the floor", met=same and value <= 3 * floor,
+            detail={"same_rows": same, "total": shown_total, "first_ids": shown[:3], "login": login,
+                    "audience_ids": audience, "first_title": bare_rows[0][3] if bare_rows else None,
+                    "note": "the whole request: session and user load, the page with its window count, "
+                            "the year filter's MIN, read marks, the template"},
+        ),
+        Figure(
+            name=f"… of which SQL issued by the view ({label})", value=view_sql, unit="ms", floor=floor,
+            floor_label="the same bare SQL", goal="≤ 3× the floor", met=view_sql <= 3 * floor,
+            detail={"statements_per_request": statements[0]},
+        ),
+    ]
+
+
 def ensure_wrk() -> str:
     """The path of wrk, installing Debian's package when we are root and it is missing."""
     path = shutil.which("wrk")
@@ -258,6 +375,11 @@ def _login_cookie(base: str, login: str, password: str) -> str:
     body = urllib.parse.urlencode({"login": login, "password": password, "csrf_token": token}).encode()
     page = opener.open(f"{base}/login", data=body)
     text = page.read().decode()
+    if "/me/notice" in page.geturl():
+        # A member first acknowledges the personal-data notice, once, through its form.
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+        page = opener.open(page.geturl(), data=urllib.parse.urlencode({"csrf_token": token}).encode())
+        text = page.read().decode()
     if page.geturl().rstrip("/") != base or "Xin chào" not in text:
         raise SystemExit(f"Member {login} did not reach the home page (landed on {page.geturl()})")
     return "; ".join(f"{c.name}={c.value}" for c in jar if c.name == "session")
@@ -389,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database; skip the seeding figure")
     parser.add_argument("--members", type=int, default=FULL.members)
     parser.add_argument("--seed", type=int, default=2022)
-    parser.add_argument("--repeats", type=int, default=30, help="requests per admin figure")
+    parser.add_argument("--repeats", type=int, default=30, help="requests per admin and library figure")
     parser.add_argument("--duration", type=int, default=15, help="seconds of load on each route, in 3 alternating runs")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--skip-http", action="store_true", help="skip the gunicorn + wrk figures")
@@ -406,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
         figures.append(measure_seeding(url, args.members, args.seed))
     print("Admin member list …", flush=True)
     figures += measure_admin_list(url, password, args.repeats)
+    print(f"Member document library, search {LIBRARY_SEARCH!r} …", flush=True)
+    figures += measure_library(url, password, args.repeats)
     if not args.skip_http:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)
