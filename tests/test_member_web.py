@@ -151,15 +151,16 @@ def test_logout_clears_the_saved_pages(client, auth, tree):
 
 def test_home_shows_what_features_say_needs_the_member_today(app, member_client):
     """Does the home list what later features report for today, and the header the unread notices?"""
-    assert "Hôm nay bạn chưa có việc nào cần làm." in member_client.get("/").get_data(as_text=True)
-    app.extensions.setdefault("member_today", []).append(
-        lambda user: [{"text": "Sinh hoạt chi bộ lúc 14:00", "url": "/meetings/1"}])
-    app.extensions["unread_notices"] = lambda user: 3
+    providers = app.extensions.get("member_today", [])
     try:
+        app.extensions["member_today"] = []
+        assert "Hôm nay bạn chưa có việc nào cần làm." in member_client.get("/").get_data(as_text=True)
+        app.extensions["member_today"] = [lambda user: [{"text": "Sinh hoạt chi bộ lúc 14:00", "url": "/meetings/1"}]]
+        app.extensions["unread_notices"] = lambda user: 3
         html = member_client.get("/").get_data(as_text=True)
     finally:
-        app.extensions["member_today"].clear()
-        del app.extensions["unread_notices"]
+        app.extensions["member_today"] = providers
+        app.extensions.pop("unread_notices", None)
     assert '<a href="/meetings/1">Sinh hoạt chi bộ lúc 14:00</a>' in html
     assert re.search(r'data-testid="unread">3<', html)
 
