@@ -77,7 +77,11 @@ class Article(PublishedContent, db.Model):
     """A news article (tin tức): rich text sanitized on save, published to an organization's subtree."""
 
     __tablename__ = "article"
-    __table_args__ = (Index("ix_article_feed", "status", "published_at"),)
+    __table_args__ = (
+        Index("ix_article_feed", "status", "published_at"),
+        # The home's "new for you": one organization's recent items without reading all its history.
+        Index("ix_article_organization_published", "organization_id", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
@@ -120,7 +124,10 @@ class Document(PublishedContent, db.Model):
     """A party document (văn bản): resolution, regulation, directive... with its files."""
 
     __tablename__ = "document"
-    __table_args__ = (Index("ix_document_library", "status", "issued_on"),)
+    __table_args__ = (
+        Index("ix_document_library", "status", "issued_on"),
+        Index("ix_document_organization_published", "organization_id", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(String(20), index=True)

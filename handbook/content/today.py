@@ -35,13 +35,15 @@ def reading_today(user) -> list[dict]:
     else:
         items.append({"text": f"Điểm tích lũy năm {year}: {points} — đã đạt chỉ tiêu {target} điểm",
                       "url": url_for("content.library")})
-    documents = _unread(library_query(scope), Document, ReadMark.document_id, user.member_id).subquery()
-    count = db.session.execute(select(func.count()).select_from(documents)).scalar_one()
+    # Only the columns the home shows: no ORDER BY for the count, no article bodies.
+    documents = _unread(library_query(scope), Document, ReadMark.document_id, user.member_id)
+    count = db.session.execute(documents.with_only_columns(func.count(Document.id)).order_by(None)).scalar_one()
     if count:
         items.append({"text": f"{count} tài liệu mới chưa đọc", "url": url_for("content.library")})
     article = db.session.execute(
-        _unread(feed_query(scope), Article, ReadMark.article_id, user.member_id).limit(1)
-    ).scalar_one_or_none()
+        _unread(feed_query(scope), Article, ReadMark.article_id, user.member_id)
+        .with_only_columns(Article.id, Article.title).limit(1)
+    ).first()
     if article is not None:
         items.append({"text": f"Tin mới: {article.title}", "url": url_for("content.article", id=article.id)})
     return items
