@@ -8,7 +8,7 @@ from flask_login import current_user
 from handbook.admin.base import ScopedModelView
 from handbook.audit.models import ACTIONS
 from handbook.audit.queries import members_seen_by, who_saw_member
-from handbook.auth.models import User, normalize_login
+from handbook.auth.models import ROLES, User, normalize_login
 from handbook.auth.scope import scoped_select
 from handbook.extensions import db
 from handbook.organizations.models import Member
@@ -28,6 +28,22 @@ def _action(view, context, model, name):
     return ACTIONS.get(model.action, model.action)
 
 
+# What the audit calls its entities (table names), as a person reads them.
+ENTITIES = {
+    "user_account": "Tài khoản", "member": "Đảng viên", "organization": "Tổ chức đảng", "document": "Tài liệu",
+    "article": "Tin tức", "document_attachment": "Tệp đính kèm", "correction_request": "Yêu cầu sửa thông tin",
+    "audit_entry": "Nhật ký", "point_rule": "Quy định điểm", "read_mark": "Lượt đọc", "user_session": "Phiên đăng nhập",
+}
+
+
+def _entity(view, context, model, name):
+    return ENTITIES.get(model.entity, model.entity or "")
+
+
+def _role(view, context, model, name):
+    return ROLES.get(model.role, model.role or "")
+
+
 class AuditEntryView(ScopedModelView):
     """The audit trail: searched and exported, never changed (and exports of it are audited too)."""
 
@@ -45,7 +61,8 @@ class AuditEntryView(ScopedModelView):
         "user_agent": "Trình duyệt", "action": "Hành động", "entity": "Đối tượng", "entity_id": "Mã bản ghi",
         "changes": "Thay đổi", "detail": "Chi tiết",
     }
-    column_formatters = {"at": _local, "action": _action, "changes": _json, "detail": _json}
+    column_formatters = {"at": _local, "action": _action, "entity": _entity, "role": _role,
+                         "changes": _json, "detail": _json}
     column_formatters_export = column_formatters
     column_choices = {"action": list(ACTIONS.items())}
 
