@@ -7,6 +7,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from handbook.admin.base import StaffOnly
 from handbook.auth.scope import current_scope, scoped
 from handbook.extensions import db
 from handbook.forms import TRANSLATIONS
@@ -22,18 +23,8 @@ class _OverridingDomain(type(admin_babel.domain)):
         return [admin_babel.translations.__path__[0], TRANSLATIONS]
 
 
-class DashboardView(AdminIndexView):
+class DashboardView(StaffOnly, AdminIndexView):
     """The back-office home: counts for the user's scope."""
-
-    def is_accessible(self):
-        """Only staff enter the back office."""
-        return current_user.is_authenticated and current_user.is_staff
-
-    def inaccessible_callback(self, name, **kwargs):
-        """Anonymous users log in first; members get 403."""
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     @expose("/")
     def index(self):

@@ -109,7 +109,23 @@ VN_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _vn_datetime, date: _vn_da
 VN_EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, datetime: _vn_datetime, date: _vn_date}
 
 
-class ScopedModelView(ModelView):
+class StaffOnly:
+    """Back-office access, for every view: the roles allowed in; anonymous users log in first, others get 403."""
+
+    allowed_roles: tuple[str, ...] = ("admin", "committee", "secretary")
+
+    def is_accessible(self):
+        """Only the allowed roles (staff, by default) enter."""
+        return current_user.is_authenticated and current_user.role in self.allowed_roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        """Anonymous users go to the login page; everyone else is refused."""
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class ScopedModelView(StaffOnly, ModelView):
     """A ModelView whose every query goes through ``handbook.auth.scope``.
 
     Flask-Admin fetches rows in several places that ignore ``get_query`` (issue #1739): ``get_one``,
@@ -140,16 +156,6 @@ class ScopedModelView(ModelView):
     sensitive_columns: dict = {}
 
     # -- access -------------------------------------------------------------------------------
-    def is_accessible(self):
-        """Only staff (admin, committee, secretary) enter the back office."""
-        return current_user.is_authenticated and current_user.is_staff
-
-    def inaccessible_callback(self, name, **kwargs):
-        """Anonymous users go to the login page; members get 403."""
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
-
     def _may_edit(self) -> bool:
         """Can the current user change rows on this screen?"""
         return current_user.is_authenticated and current_user.role in self.edit_roles

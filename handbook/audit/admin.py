@@ -3,9 +3,8 @@ import json
 
 from flask import request
 from flask_admin import BaseView, expose
-from flask_login import current_user
 
-from handbook.admin.base import ScopedModelView
+from handbook.admin.base import ScopedModelView, StaffOnly
 from handbook.audit.models import ACTIONS
 from handbook.audit.queries import members_seen_by, who_saw_member
 from handbook.auth.models import ROLES, User, normalize_login
@@ -79,19 +78,10 @@ class AuditEntryView(ScopedModelView):
         return False
 
 
-class BreachView(BaseView):
+class BreachView(StaffOnly, BaseView):
     """"Who opened or exported member X" and "which members did account Y see": admins only."""
 
-    def is_accessible(self):
-        """The province's organization department answers breach questions."""
-        return current_user.is_authenticated and current_user.role == "admin"
-
-    def inaccessible_callback(self, name, **kwargs):
-        from flask import abort, redirect, url_for
-
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+    allowed_roles = ("admin",)  # the province's organization department answers breach questions
 
     @expose("/")
     def index(self):

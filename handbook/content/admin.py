@@ -8,7 +8,7 @@ from markupsafe import Markup
 from wtforms import FileField, MultipleFileField
 from wtforms.validators import ValidationError
 
-from handbook.admin.base import ScopedModelView
+from handbook.admin.base import ScopedModelView, StaffOnly
 from handbook.auth.scope import current_scope
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, Article, Attachment, Document, ReadMark
 from handbook.content.operations import read_counts_by_organization, top_read_documents
@@ -245,12 +245,8 @@ class ReadMarkView(ScopedModelView):
     }
 
 
-class ReadStatsView(BaseView):
+class ReadStatsView(StaffOnly, BaseView):
     """Counts of reading by organization and the most read documents, for the user's subtree."""
-
-    def is_accessible(self):
-        """Only staff enter the back office."""
-        return current_user.is_authenticated and current_user.is_staff
 
     @expose("/")
     def index(self):
@@ -273,10 +269,7 @@ class PointRuleView(ScopedModelView):
     column_labels = {"source": "Nguồn điểm", "daily_cap": "Tối đa mỗi ngày", "note": "Ghi chú", "updated_at": "Cập nhật"}
     form_columns = ["source", "daily_cap", "note"]
     form_choices = {"source": list(POINT_SOURCES.items())}
-
-    def is_accessible(self):
-        """Rules are the province's: only the admin."""
-        return current_user.is_authenticated and current_user.role == "admin"
+    allowed_roles = ("admin",)  # the rules are the province's
 
 
 def add_views(admin) -> None:
