@@ -1,5 +1,4 @@
 """The back office: the Admin object, its dashboard and its Vietnamese catalogue."""
-from flask import abort, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin import babel as admin_babel
 from flask_admin.menu import MenuLink
