@@ -81,6 +81,9 @@ class _PublishingView(ScopedModelView):
 class ArticleView(_PublishingView):
     """News: committee staff publish to their subtree, secretaries to their branch."""
 
+    create_template = "admin/model/richtext_create.html"
+    edit_template = "admin/model/richtext_edit.html"
+
     column_list = ["title", "organization", "status", "published_at", "pinned", "points"]
     column_details_list = ["title", "summary", "organization", "status", "published_at", "pinned", "points", "created_at"]
     column_export_list = ["title", "organization.name", "status", "published_at", "pinned", "points"]
@@ -99,9 +102,12 @@ class ArticleView(_PublishingView):
     }
     form_columns = ["title", "summary", "body_html", "cover_upload", "organization", "status", "published_at", "pinned", "points"]
     form_extra_fields = {"cover_upload": FileField("Ảnh bìa (PNG, JPEG, WebP)")}
-    form_widget_args = {"body_html": {"rows": 16}, "summary": {"rows": 3}}
+    form_widget_args = {"body_html": {"rows": 16, "data-richtext": "1"}, "summary": {"rows": 3}}
     form_args = {
-        "body_html": {"label": "Nội dung", "description": "HTML; thẻ script, style, iframe và thuộc tính on* bị loại bỏ khi lưu."},
+        "body_html": {
+            "label": "Nội dung",
+            "description": "Soạn như văn bản thường; khi lưu, mã lệnh, khung nhúng và thuộc tính on* bị loại bỏ.",
+        },
         "published_at": {"label": "Thời điểm xuất bản", "description": "Để trống khi xuất bản ngay; đặt giờ sau để hẹn giờ."},
         "points": {"label": "Điểm đọc", "description": POINTS_HELP},
     }

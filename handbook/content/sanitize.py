@@ -3,9 +3,10 @@ from html import unescape
 
 import nh3
 
+# The editor (static/js/richtext.js, Trix) writes div blocks, h1, del and lists; pasted text may bring more.
 ALLOWED_TAGS = {
-    "p", "br", "hr", "strong", "b", "em", "i", "u", "s", "sub", "sup", "blockquote", "pre", "code",
-    "h2", "h3", "h4", "ul", "ol", "li", "a", "img", "figure", "figcaption",
+    "p", "div", "br", "hr", "strong", "b", "em", "i", "u", "s", "del", "sub", "sup", "blockquote", "pre", "code",
+    "h1", "h2", "h3", "h4", "ul", "ol", "li", "a", "img", "figure", "figcaption",
     "table", "thead", "tbody", "tr", "th", "td", "caption",
 }
 ALLOWED_ATTRIBUTES = {
