@@ -32,7 +32,7 @@ demo: db
 
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (back office: /admin/)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 # Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
 chromium:

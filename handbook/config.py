@@ -36,6 +36,9 @@ class Config:
 
     # The province's yearly target of accumulated points per member (DESIGN §5); configurable by regulation.
     POINTS_YEARLY_TARGET = int(os.environ.get("POINTS_YEARLY_TARGET", "100"))
+    # Seconds a member's "Hôm nay" reading items are kept per process (0: computed on every visit).
+    # Their own reading shows at once; what others publish shows within this time.
+    TODAY_CACHE_SECONDS = int(os.environ.get("TODAY_CACHE_SECONDS", "60"))
 
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))

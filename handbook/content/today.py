@@ -1,8 +1,10 @@
 """What the member home lists under "Hôm nay" from reading: points toward the yearly target and new items."""
+import threading
 from datetime import timedelta
 
+from cachetools import TTLCache
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from handbook.auth.scope import Scope
 from handbook.content.models import Article, Document, ReadMark
@@ -13,6 +15,12 @@ from handbook.study.operations import LOCAL_OFFSET, member_year_total
 
 NEW_DAYS = 30  # a document or article counts as new for a month
 
+# The newest read mark and ledger entry of a member: any reading or award changes it, in any process.
+_VERSION = text(
+    "SELECT (SELECT max(id) FROM read_mark WHERE member_id = :m), (SELECT max(id) FROM point_entry WHERE member_id = :m)"
+)
+_CACHE_LOCK = threading.Lock()
+
 
 def _unread(query, model, column, member_id):
     """``query`` limited to items published in the last month that ``member_id`` has not marked read."""
@@ -20,15 +28,48 @@ def _unread(query, model, column, member_id):
     return query.where(model.published_at >= utcnow() - timedelta(days=NEW_DAYS), model.id.not_in(read))
 
 
+def _cache() -> TTLCache | None:
+    """This app's cache of "Hôm nay" reading items (None when TODAY_CACHE_SECONDS is 0)."""
+    seconds = current_app.config.get("TODAY_CACHE_SECONDS", 60)
+    if not seconds:
+        return None
+    cache = current_app.extensions.get("reading_today_cache")
+    if cache is None or cache.ttl != seconds:
+        cache = current_app.extensions["reading_today_cache"] = TTLCache(maxsize=20_000, ttl=seconds)
+    return cache
+
+
 def reading_today(user) -> list[dict]:
-    """Points still missing toward the yearly target, then new documents and the newest unread article."""
+    """Points still missing toward the yearly target, then new documents and the newest unread article.
+
+    Counting unread items over the whole audience is most of the member home's cost, so the result is
+    kept per member for TODAY_CACHE_SECONDS. The key holds the member's newest read mark and ledger
+    entry, so their own reading or points show at once in every process; what others publish shows
+    within the TTL.
+    """
     if not user.member_id:
         return []
     scope = Scope.for_user(user).for_reading()
-    items = []
     year = (utcnow() + LOCAL_OFFSET).year
-    points = member_year_total(db.session, user.member_id, year)
     target = current_app.config["POINTS_YEARLY_TARGET"]
+    cache = _cache()
+    if cache is None:
+        return _reading_items(user.member_id, scope, year, target)
+    version = tuple(db.session.execute(_VERSION, {"m": user.member_id}).one())
+    key = (user.member_id, scope, year, target, version)
+    with _CACHE_LOCK:
+        items = cache.get(key)
+    if items is None:
+        items = _reading_items(user.member_id, scope, year, target)
+        with _CACHE_LOCK:
+            cache[key] = items
+    return [dict(item) for item in items]
+
+
+def _reading_items(member_id: int, scope: Scope, year: int, target: int) -> list[dict]:
+    """The reading items computed from the database."""
+    items = []
+    points = member_year_total(db.session, member_id, year)
     if points < target:
         items.append({"text": f"Điểm tích lũy năm {year}: {points}/{target} — còn {target - points} điểm để đạt chỉ tiêu",
                       "url": url_for("content.library")})
@@ -36,12 +77,12 @@ def reading_today(user) -> list[dict]:
         items.append({"text": f"Điểm tích lũy năm {year}: {points} — đã đạt chỉ tiêu {target} điểm",
                       "url": url_for("content.library")})
     # Only the columns the home shows: no ORDER BY for the count, no article bodies.
-    documents = _unread(library_query(scope), Document, ReadMark.document_id, user.member_id)
+    documents = _unread(library_query(scope), Document, ReadMark.document_id, member_id)
     count = db.session.execute(documents.with_only_columns(func.count(Document.id)).order_by(None)).scalar_one()
     if count:
         items.append({"text": f"{count} tài liệu mới chưa đọc", "url": url_for("content.library")})
     article = db.session.execute(
-        _unread(feed_query(scope), Article, ReadMark.article_id, user.member_id)
+        _unread(feed_query(scope), Article, ReadMark.article_id, member_id)
         .with_only_columns(Article.id, Article.title).limit(1)
     ).first()
     if article is not None:
