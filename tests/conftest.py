@@ -29,7 +29,8 @@ def app():
     from flask_migrate import upgrade
 
     tmpdir = tempfile.mkdtemp(prefix="handbook-test-")
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=_database_url(tmpdir))
+    # Files the tests upload or seed go to the run's own folder, never the checkout's instance/.
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=_database_url(tmpdir), UPLOAD_FOLDER=os.path.join(tmpdir, "uploads"))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             _reset_postgres(db.engine)

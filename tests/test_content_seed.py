@@ -61,8 +61,9 @@ def test_activity_reads_only_what_each_member_may_see(app, tree):
         assert entries and set(entries) <= read_refs
 
 
-def test_demo_content_has_real_documents_and_news(app, tree):
-    """Does the demo seeder publish the vocabulary's real documents (35-NQ/TW...) and some news?"""
+def test_demo_content_has_real_documents_and_news(app, tree, client, auth, make):
+    """Does the demo seeder publish the vocabulary's real documents (35-NQ/TW...) with a PDF each, that
+    a member downloads, and some news?"""
     with app.app_context():
         counts = seed_demo_content(db.session, random.Random(1))
         db.session.commit()
@@ -70,3 +71,9 @@ def test_demo_content_has_real_documents_and_news(app, tree):
         doc = db.session.execute(select(Document).where(Document.number == "35-NQ/TW")).scalars().first()
         assert doc is not None and doc.level == "central" and doc.is_visible
         assert "nen tang tu tuong" in doc.search_key
+        assert [a.original_name for a in doc.attachments] == ["35-NQ-TW.pdf"]
+        file_id, doc_id = doc.attachments[0].id, doc.id
+    auth.login(make.user("member", tree["B1"], make.member(tree["B1"], "Tải Văn Bản")))
+    response = client.get(f"/documents/{doc_id}/files/{file_id}")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert "35-NQ-TW.pdf" in response.headers["Content-Disposition"]

@@ -5,6 +5,7 @@ date range and the tree as arrays; everything is written with Core inserts in ch
 """
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -12,15 +13,17 @@ from typing import Protocol, Sequence
 
 from sqlalchemy import func, insert, select, text
 
-from handbook.content.models import DOCUMENT_TYPES, Article, Document, ReadMark
+from handbook.content.models import DOCUMENT_TYPES, Article, Attachment, Document, ReadMark
 from handbook.content.operations import READ_SOURCE
 from handbook.content.sanitize import sanitize_html
+from handbook.content.uploads import stored_path
 from handbook.organizations.models import Member, Organization, utcnow
 from handbook.seed.vocabulary import vocabulary
 from handbook.study.models import PointEntry
 from handbook.text import search_key
 
 CHUNK = 5000
+ATTACHMENT_SHARE = 0.25  # about one document in four comes with its scanned text as a PDF
 TYPE_BY_LABEL = {label: code for code, label in DOCUMENT_TYPES.items()}
 ABBREVIATIONS = {
     "resolution": "NQ", "regulation": "QĐ", "directive": "CT", "conclusion": "KL", "guidance": "HD",
@@ -146,6 +149,69 @@ def _article_row(rng, org_id, org_label, published_at, pinned=False, title=None)
     }
 
 
+def document_pdf(doc) -> tuple[bytes, str]:
+    """A one-page A4 PDF of a document (issuer, number, date, type, title, summary, text) and its text."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen import canvas
+
+    from handbook.privacy.export import vietnamese_fonts
+
+    regular, bold = vietnamese_fonts()
+    issued = doc.issued_on
+    # (font, size, centred, text): the layout of a Party document, heading centred.
+    parts = [
+        (bold, 11, False, (doc.issuing_body or "").upper()),
+        (regular, 11, False, f"Số: {doc.number}" if doc.number else ""),
+        (regular, 11, False, f"Thái Bình, ngày {issued.day} tháng {issued.month} năm {issued.year}" if issued else ""),
+        (bold, 14, True, DOCUMENT_TYPES.get(doc.doc_type, doc.doc_type).upper()),
+        (bold, 12, True, doc.title),
+        (regular, 11, False, doc.summary or ""),
+        (regular, 11, False, doc.body_text or ""),
+    ]
+    width, height = A4
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
+    page.setTitle(doc.title)
+    y, lines = height - 72, []
+    for font, size, centred, line in parts:
+        for paragraph in line.split("\n"):
+            for wrapped in simpleSplit(paragraph, font, size, width - 144) if paragraph else []:
+                page.setFont(font, size)
+                if centred:
+                    page.drawCentredString(width / 2, y, wrapped)
+                else:
+                    page.drawString(72, y, wrapped)
+                lines.append(wrapped)
+                y -= size * 1.5
+        y -= 6
+    page.showPage()
+    page.save()
+    return out.getvalue(), "\n".join(lines)
+
+
+def attach_document_files(session, rng: random.Random, after_id: int = 0, share: float = ATTACHMENT_SHARE) -> int:
+    """Give about ``share`` of the documents with id > ``after_id`` a PDF, written to the upload folder."""
+    columns = (Document.id, Document.doc_type, Document.number, Document.title, Document.issuing_body,
+               Document.issued_on, Document.summary, Document.body_text, Document.published_at)
+    rows = []
+    for doc in session.execute(select(*columns).where(Document.id > after_id).order_by(Document.id)):
+        if rng.random() >= share:
+            continue
+        data, content = document_pdf(doc)
+        # Names from the seeded generator: the same --seed writes the same files again, never new ones.
+        stored_name = f"{rng.getrandbits(128):032x}.pdf"
+        with open(stored_path(stored_name), "wb") as out:
+            out.write(data)
+        rows.append({
+            "document_id": doc.id, "original_name": f"{(doc.number or str(doc.id)).replace('/', '-')}.pdf",
+            "stored_name": stored_name, "kind": "pdf", "mime": "application/pdf", "size": len(data),
+            "text_content": content, "created_at": doc.published_at,
+        })
+    _insert_chunks(session, Attachment.__table__, rows)
+    return len(rows)
+
+
 def seed_content_activity(session, ctx: SeedContext, documents: int = 2000, articles: int = 3000,
                           reader_share: float = 0.4, reads_per_month: float = 2.0) -> dict[str, int]:
     """Documents and news across levels, and a year of reading (read marks and ledger rows); return counts.
@@ -186,6 +252,7 @@ def seed_content_activity(session, ctx: SeedContext, documents: int = 2000, arti
             row = _document_row(rng, n, rng.choice(types), "local", org, body, suffix, issued_on, published_at)
         doc_rows.append(row)
     _insert_chunks(session, Document.__table__, doc_rows)
+    attachments = attach_document_files(session, rng, first_doc)
 
     article_rows = []
     for _ in range(articles):
@@ -236,7 +303,7 @@ def seed_content_activity(session, ctx: SeedContext, documents: int = 2000, arti
     session.commit()
     # Counts are of the whole tables, earlier rows included.
     return {
-        "documents": documents, "articles": articles,
+        "documents": documents, "articles": articles, "document_attachments": attachments,
         "read_marks": session.execute(select(func.count()).select_from(ReadMark)).scalar_one(),
         "point_entries": session.execute(select(func.count()).select_from(PointEntry)).scalar_one(),
     }
@@ -266,7 +333,9 @@ def seed_demo_content(session, rng: random.Random) -> dict[str, int]:
         for n, doc_type in enumerate(("resolution", "plan"), start=1):
             docs.append(_document_row(rng, 200 + 10 * c + n, doc_type, "local", committee.id, f"Ban Thường vụ {committee.name}",
                                       "HU", (now - timedelta(days=7 * n + c)).date(), now - timedelta(days=7 * n + c)))
+    first_doc = session.execute(select(func.coalesce(func.max(Document.id), 0))).scalar_one()
     _insert_chunks(session, Document.__table__, docs)
+    attach_document_files(session, rng, first_doc, share=1.0)  # every demo document can be downloaded
     articles = [_article_row(rng, root.id, root.name, now - timedelta(days=3 * n), pinned=n == 0) for n in range(6)]
     for c, committee in enumerate(committees):
         articles += [_article_row(rng, committee.id, committee.name, now - timedelta(days=2 * n + c + 1)) for n in range(3)]

@@ -100,7 +100,7 @@ def own_data(session, user) -> dict:
 
 
 @lru_cache(maxsize=1)
-def _fonts() -> tuple[str, str]:
+def vietnamese_fonts() -> tuple[str, str]:
     """Register a font that draws every Vietnamese letter: Be Vietnam Pro (from PyPI), else DejaVu."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -131,7 +131,7 @@ def own_data_pdf(data: dict) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     from xml.sax.saxutils import escape
 
-    regular, bold = _fonts()
+    regular, bold = vietnamese_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14)
     heading = ParagraphStyle("h", fontName=bold, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
     title = ParagraphStyle("t", fontName=bold, fontSize=16, leading=22, alignment=1)

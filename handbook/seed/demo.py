@@ -89,7 +89,9 @@ def seed_demo(session, seed: int = 1) -> list[tuple[str, str, str, str]]:
         session.add(user)
         printed.append((role, user.login, DEMO_PASSWORD, org.name if org else "toàn tỉnh"))
     from handbook.content.seed import seed_demo_content
+    from handbook.study.seed import seed_point_rules
 
+    seed_point_rules(session)
     seed_demo_content(session, rng)
     session.commit()
     return printed

@@ -40,6 +40,7 @@ from handbook.text import nfc, search_key, vi_sort_key
 # Dotted "module:function" names, run in order after the tree, members and accounts exist.
 ACTIVITY_SEEDERS = [
     "handbook.seed.thaibinh:seed_organization_moves",
+    "handbook.study.seed:seed_point_rules",
     "handbook.content.seed:seed_content_activity",
     "handbook.audit.seed:seed_audit_activity",
 ]
