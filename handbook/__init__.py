@@ -33,6 +33,13 @@ def create_app(config_class=Config, **overrides) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "handbook.sqlite")
     app.json.ensure_ascii = False
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx every request comes from 127.0.0.1: take the client's address (login limits,
+        # sessions, the audit trail) and scheme from the headers the trusted proxies set.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)

@@ -38,6 +38,9 @@ class Config:
     POINTS_YEARLY_TARGET = int(os.environ.get("POINTS_YEARLY_TARGET", "100"))
     # Seconds a member's "Hôm nay" reading items are kept per process (0: computed on every visit).
     # Their own reading shows at once; what others publish shows within this time.
+    # How many proxies in front set X-Forwarded-For/-Proto/-Host (nginx: 1). 0 ignores those headers,
+    # as it must when clients reach the app directly (they could forge their address).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     TODAY_CACHE_SECONDS = int(os.environ.get("TODAY_CACHE_SECONDS", "60"))
 
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))

@@ -119,3 +119,30 @@ def test_every_export_writes_formulas_as_text(app, evil_rows, tree, fmt):
         sheet = load_workbook(io.BytesIO(c.get("/admin/member/export/xlsx/").data)).active
         kinds = {cell.data_type for row in sheet.iter_rows() for cell in row if cell.value and EVIL in str(cell.value)}
         assert kinds == {"s"}  # a string, never a formula ("f")
+
+
+def test_client_address_comes_from_a_trusted_proxy_only(app, tree):
+    """With PROXY_COUNT=1 (nginx in front), is a failed login audited with the client's address from
+    X-Forwarded-For; and without it, is that header ignored (a client cannot forge its address)?"""
+    from sqlalchemy import select
+
+    from handbook import create_app
+    from handbook.audit.models import AuditEntry
+    from handbook.config import TestConfig
+    from handbook.extensions import db
+
+    def failed_login_ip(flask_app, login):
+        c = flask_app.test_client()
+        token = csrf_token(c)
+        r = c.post("/login", data={"login": login, "password": "sai", "csrf_token": token},
+                   headers={"X-Forwarded-For": "203.0.113.9"})
+        assert r.status_code == 401
+        with app.app_context():
+            return db.session.execute(
+                select(AuditEntry.ip).where(AuditEntry.action == "login_failed", AuditEntry.login == login)
+            ).scalar_one()
+
+    proxied = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                         UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], PROXY_COUNT=1)
+    assert failed_login_ip(proxied, "qua-proxy@thu.vn") == "203.0.113.9"
+    assert failed_login_ip(app, "truc-tiep@thu.vn") == "127.0.0.1"
