@@ -134,3 +134,23 @@ def test_logout_ends_only_this_session(app, make, tree):
     AuthActions(phone).logout()
     assert phone.get("/admin/").status_code == 302
     assert desk.get("/admin/").status_code == 200
+
+
+def test_forged_session_cookies_are_anonymous_not_errors(app, make, tree):
+    """A session cookie naming a huge id, another user's session key or no key: is the visitor simply
+    not logged in (sent to the login page), never a 500?"""
+    victim = make.user("member", tree["B1"], make.member(tree["B1"], "Nạn Nhân Giả Mạo"))
+    other = make.user("member", tree["B1"], make.member(tree["B1"], "Người Khác Giả Mạo"))
+    c = app.test_client()
+    AuthActions(c).login(other)
+    with app.app_context():
+        from handbook.extensions import db
+
+        other_key = db.session.execute(select(UserSession.key).where(UserSession.user_id == other.id)).scalars().first()
+    for forged in ("9" * 40 + ".x.y", f"{victim.id}.{victim.session_token}.{other_key}", f"{victim.id}.{victim.session_token}", "abc"):
+        fresh = app.test_client()
+        with fresh.session_transaction() as session:
+            session["_user_id"] = forged
+            session["_fresh"] = True
+        response = fresh.get("/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"], forged

@@ -72,9 +72,8 @@ def revoke_sessions(connection, user_id: int, keep_key: str | None = None) -> No
     connection.execute(stmt.values(revoked_at=utcnow()))
 
 
-def valid_session(user, key: str) -> UserSession | None:
-    """The open session ``key`` of ``user``, seen just now; None if it was ended or is someone else's."""
-    row = db.session.query(UserSession).filter_by(key=key).one_or_none()
+def valid_session(user, row: UserSession | None) -> UserSession | None:
+    """``row`` if it is an open session of ``user``, marked seen now; None if it was ended or is someone else's."""
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         return None
     now = utcnow()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from handbook.audit.operations import record
 from handbook.auth.forms import LoginForm
 from handbook.auth.models import User, normalize_login
+from handbook.auth.scope import parse_id
 from handbook.auth.sessions import UserSession, current_session, start_session, valid_session
 from handbook.extensions import db, login_manager
 from handbook.organizations.models import Member, utcnow
@@ -26,16 +27,20 @@ def load_user(user_id: str):
     """Load the user named in the session or remember cookie, only if their token is current and
     their login session (``UserSession``) has not been ended."""
     ident, token, key = ((user_id or "").split(".") + ["", ""])[:3]
-    if not ident.isdigit() or not token or not key:
+    ident = parse_id(ident)  # a forged cookie's huge number must not reach a BIGINT comparison
+    if ident is None or not token or not key:
         return None
-    # One query for the account, its scope organization, its member record and branch: every page needs them.
-    user = db.session.get(User, int(ident), options=[
-        joinedload(User.organization), joinedload(User.member).joinedload(Member.organization),
-    ])
-    if user is None or user.session_token != token or not user.active:
+    # One query for the account, its login session, its scope organization, its member record and
+    # branch: every page needs them.
+    found = db.session.execute(
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == ident, UserSession.key == key)
+        .options(joinedload(User.organization), joinedload(User.member).joinedload(Member.organization))
+    ).first()
+    if found is None:
         return None
-    row = valid_session(user, key)
-    if row is None:
+    user, row = found
+    if user.session_token != token or not user.active or valid_session(user, row) is None:
         return None
     user.session_key = key
     g.user_session = row
