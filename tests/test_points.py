@@ -53,6 +53,33 @@ def test_daily_cap_trims_then_stops(app, make, tree):
         assert daily_cap(db.session, "read") == 30  # the default again
 
 
+def test_simultaneous_awards_never_pass_the_daily_cap(app, make, tree):
+    """Eight quiz awards of 10 points for different quizzes at the same instant, under the cap of 50:
+    is the member's day exactly 50, never 60?"""
+    member = make.member(tree["B3"])
+    start = threading.Barrier(8)
+    awarded, errors = [], []
+
+    def award(n):
+        try:
+            with app.app_context():
+                start.wait(timeout=10)
+                awarded.append(award_points(db.session, member.id, "quiz", f"quiz:{n}", 10))
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=award, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    with app.app_context():
+        assert member_total(db.session, member.id) == 50
+    assert sorted(awarded) == [0, 0, 0, 10, 10, 10, 10, 10]
+
+
 def test_a_member_sees_only_their_points(app, make, tree):
     """Does the ledger's scope give a member their own entries, and committee staff only their subtree's?"""
     from handbook.auth.scope import Scope, scoped_select

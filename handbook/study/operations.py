@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from handbook.organizations.models import utcnow
@@ -41,20 +41,36 @@ def earned_today(session, member_id: int, source: str, now: datetime | None = No
     ).scalar_one()
 
 
+AWARD_LOCK_CLASS = 7401  # first key of PostgreSQL advisory locks on a member's awards
+
+
+def _lock_member_awards(session, member_id: int) -> None:
+    """Hold, until this transaction ends, the right to award capped points to ``member_id``."""
+    if session.get_bind().dialect.name == "postgresql":
+        # READ COMMITTED would let two transactions each read the day's total before either inserts.
+        session.execute(text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+                        {"cls": AWARD_LOCK_CLASS, "key": member_id & 0x7FFFFFFF})
+    else:
+        # SQLite: a write statement takes the database's write lock until commit, so the day's total
+        # read after it includes every committed award and no other award can commit in between.
+        session.execute(text("UPDATE point_rule SET id = id WHERE 0 = 1"))
+
+
 def award_points(session, member_id: int, source: str, reference: str, points: int,
                  now: datetime | None = None) -> int:
     """Award ``points`` once per (member, source, reference); return the points awarded (0 if none).
 
     The insert relies on the unique constraint (ON CONFLICT DO NOTHING), so concurrent clicks
-    award once. The daily cap trims an award to what is left of the day's allowance; that check
-    is a read before the insert, so two simultaneous awards for different references may pass the
-    cap by one award — accepted, since each reference still counts once.
+    award once. The daily cap trims an award to what is left of the day's allowance; the member's
+    capped awards are serialized (``_lock_member_awards``) so that simultaneous awards for different
+    references cannot both pass it.
     """
     if points <= 0:
         return 0
     now = now or utcnow()
     cap = daily_cap(session, source)
     if cap is not None:
+        _lock_member_awards(session, member_id)
         points = min(points, cap - earned_today(session, member_id, source, now))
         if points <= 0:
             return 0
