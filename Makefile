@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations db demo chromium bench clean
+.PHONY: run test install translations db demo chromium bench clean scheduler
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ demo: db
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (back office: /admin/)"
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
+
+# The periodic jobs (handbook/jobs.py), in a process of their own: run one next to the web server.
+scheduler: db
+	$(FLASK) scheduler
 
 # Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
 chromium:

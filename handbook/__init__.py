@@ -62,9 +62,11 @@ def create_app(config_class=Config, **overrides) -> Flask:
     content.init_app(app)
     back_office.init_app(app)
 
+    from handbook import jobs
     from handbook.cli import init_app as init_cli
 
     init_cli(app)
+    jobs.init_app(app)
     _register_error_pages(app)
     return app
 

@@ -41,6 +41,8 @@ class Config:
     # How many proxies in front set X-Forwarded-For/-Proto/-Host (nginx: 1). 0 ignores those headers,
     # as it must when clients reach the app directly (they could forge their address).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Days an ended or unusable login session stays listed before the nightly job deletes it.
+    SESSION_RETENTION_DAYS = int(os.environ.get("SESSION_RETENTION_DAYS", "30"))
     TODAY_CACHE_SECONDS = int(os.environ.get("TODAY_CACHE_SECONDS", "60"))
 
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))

@@ -43,6 +43,7 @@ ACTIVITY_SEEDERS = [
     "handbook.study.seed:seed_point_rules",
     "handbook.content.seed:seed_content_activity",
     "handbook.audit.seed:seed_audit_activity",
+    "handbook.jobs:seed_job_runs",
 ]
 
 CHUNK = 5000

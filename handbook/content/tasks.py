@@ -1,0 +1,30 @@
+"""Periodic housekeeping of content: stored files nothing refers to."""
+import os
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from handbook.content.models import Article, Attachment
+from handbook.content.uploads import upload_folder
+
+GRACE = timedelta(days=1)  # a file written by a save still in progress is younger than this
+
+
+def sweep_orphan_uploads(session, now: datetime) -> dict:
+    """Delete files in the upload folder that no attachment or article cover names, older than a day
+    (a save that failed after writing its file leaves one)."""
+    referenced = set(session.execute(select(Attachment.stored_name)).scalars())
+    referenced.update(session.execute(select(Article.cover_name).where(Article.cover_name.is_not(None))).scalars())
+    folder = upload_folder()
+    cutoff = (now - GRACE).replace(tzinfo=timezone.utc).timestamp()  # stored times are naive UTC
+    deleted = kept = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.is_file() or entry.name.startswith("."):
+                continue
+            if entry.name in referenced or entry.stat().st_mtime > cutoff:
+                kept += 1
+                continue
+            os.unlink(entry.path)
+            deleted += 1
+    return {"deleted": deleted, "kept": kept}
