@@ -81,8 +81,8 @@ class _PublishingView(ScopedModelView):
 class ArticleView(_PublishingView):
     """News: committee staff publish to their subtree, secretaries to their branch."""
 
-    create_template = "admin/model/richtext_create.html"
-    edit_template = "admin/model/richtext_edit.html"
+    create_template = "admin/model/richtext_form.html"
+    edit_template = "admin/model/richtext_form.html"
 
     column_list = ["title", "organization", "status", "published_at", "pinned", "points"]
     column_details_list = ["title", "summary", "organization", "status", "published_at", "pinned", "points", "created_at"]
