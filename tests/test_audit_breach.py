@@ -14,10 +14,12 @@ def test_who_saw_and_seen_by_answer_from_the_audit(app, make, tree, dbq):
     assert v.get(f"/admin/member/details/?id={target.id}").status_code == 200
     e = app.test_client()
     AuthActions(e).login(exporter)
-    assert e.get("/admin/member/export/csv/").status_code == 200
+    download = e.get("/admin/member/export/csv/")  # read through, as a browser saves it
+    assert download.status_code == 200 and "Bị Lộ Dữ Liệu" in download.get_data(as_text=True)
     b = app.test_client()
     AuthActions(b).login(bystander)
-    assert b.get("/admin/member/export/csv/").status_code == 200  # C2 cannot see B2's member
+    download = b.get("/admin/member/export/csv/")
+    assert download.status_code == 200 and "Bị Lộ Dữ Liệu" not in download.get_data(as_text=True)  # C2 cannot see B2
 
     # SQLite may give a new member the id of one deleted by an earlier test: look at this test's accounts.
     ours = {viewer.login, exporter.login, bystander.login}

@@ -1,9 +1,12 @@
 """The scoped base view: every admin screen lists, counts, fetches, edits and exports through it."""
+import csv
+import tempfile
 import time
 from datetime import date, datetime, timezone
 
-from flask import abort, g, redirect, request, url_for
+from flask import Response, abort, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
+from flask_admin._compat import csv_encode
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -11,6 +14,7 @@ from flask_admin.model import typefmt
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from sqlalchemy import Unicode, cast, or_
+from werkzeug.utils import secure_filename
 from wtforms.validators import ValidationError
 
 from handbook.audit.operations import clean, model_changes, record
@@ -322,32 +326,77 @@ class ScopedModelView(StaffOnly, ModelView):
         return self.render("admin/unmask.html", model=model, label=label, value=getattr(model, attribute), reason=reason)
 
     # -- export -------------------------------------------------------------------------------
+    # Rows are read from the database in chunks and written as they come: a whole province
+    # (108,600 members) took 10 s and 0.5 GB as CSV, 44 s and 1.2 GB as xlsx when Flask-Admin
+    # loaded every row and tablib built the workbook in memory.
+    EXPORT_CHUNK = 2000
+
     @expose("/export/<export_type>/")
     def export(self, export_type):
         """Export after a recent login, within the rate limit; the export is audited with its rows."""
         if not recent_login():
             return redirect(url_for("privacy.reauth", next=request.full_path))
         check_rate("admin-export", "EXPORT_RATE_LIMIT")
-        g.pop("audit_export_rows", None)
-        response = super().export(export_type)
-        rows = g.pop("audit_export_rows", None)
-        if rows is not None:
-            args = self._get_list_extra_args()
-            # Readable filters: "Tình trạng bằng" → value, not the URL's flt0_0.
-            filters = {
-                f"{self._filters[idx].name} {self._filters[idx].operation()}".strip(): value
-                for idx, _name, value in (args.filters or [])
-            }
-            record("export", self.audit_entity, None, separate=True, subjects=self.subject_member_ids(rows), detail={
-                "screen": str(self.name), "format": export_type, "search": args.search, "filters": filters, "rows": len(rows),
-            })
-        return response
+        if not self.can_export or export_type not in self.export_types:
+            return super().export(export_type)  # Flask-Admin's refusal
+        self._export_data()  # Flask-Admin's check that no macro formatter is exported
+        audit = _ExportAudit(self, export_type)
+        if export_type == "csv":
+            return self._stream_csv(audit)
+        return self._write_xlsx(audit)
+
+    def _export_rows(self):
+        """The rows the list shows (scope, search, filters, sort), read in chunks, not all at once."""
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        _count, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search, args.filters,
+                                      execute=False, page_size=self.export_max_rows)
+        return query.yield_per(self.EXPORT_CHUNK)
 
     def _export_data(self):
-        """The rows to export, remembered so the audit can name them."""
-        count, data = super()._export_data()
-        g.audit_export_rows = data
-        return count, data
+        """Only Flask-Admin's validation of the export columns; the rows come from ``_export_rows``."""
+        for column, formatter in (self.column_formatters_export or {}).items():
+            if column in [c for c, _ in self._export_columns] and formatter.__name__ == "inner":
+                raise NotImplementedError(f"Macros are not implemented in export: {column}")
+        return 0, []
+
+    def _export_cells(self, row) -> list:
+        """One row's cells, as text (formulas neutralized by ``get_export_value``)."""
+        return [csv_encode(self.get_export_value(row, name)) for name, _title in self._export_columns]
+
+    def _stream_csv(self, audit):
+        """CSV written row by row as the rows arrive; the audit entry names what was sent."""
+        writer = csv.writer(_Echo())
+        titles = [csv_encode(title) for _name, title in self._export_columns]
+
+        def generate():
+            try:
+                yield writer.writerow(titles)
+                for row in self._export_rows():
+                    audit.add(row)
+                    yield writer.writerow(self._export_cells(row))
+            finally:
+                audit.write()
+
+        return Response(stream_with_context(generate()), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment;filename={secure_filename(self.get_export_name('csv'))}"})
+
+    def _write_xlsx(self, audit):
+        """An xlsx built with openpyxl's write-only workbook into a temporary file, then sent."""
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(str(self.name)[:31])
+        sheet.append([csv_encode(title) for _name, title in self._export_columns])
+        for row in self._export_rows():
+            audit.add(row)
+            sheet.append(self._export_cells(row))
+        out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        workbook.save(out)
+        audit.write()
+        out.seek(0)
+        return send_file(out, as_attachment=True, download_name=secure_filename(self.get_export_name("xlsx")),
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     def get_export_value(self, model, name):
         """Exported cells are plain text: formulas are neutralized."""
@@ -356,3 +405,39 @@ class ScopedModelView(StaffOnly, ModelView):
     def get_export_name(self, export_type="csv"):
         """An ASCII file name from the screen's Vietnamese name."""
         return ascii_filename(str(self.name), time.strftime("%Y-%m-%d_%H-%M-%S"), export_type)
+
+
+class _Echo:
+    """A file whose write returns the text, so csv.writer produces lines to stream."""
+
+    def write(self, value):
+        return value
+
+
+class _ExportAudit:
+    """Counts an export's rows and the members they show, then writes its one audit entry."""
+
+    def __init__(self, view, export_type: str):
+        args = view._get_list_extra_args()
+        # Readable filters: "Tình trạng bằng" → value, not the URL's flt0_0.
+        self.filters = {
+            f"{view._filters[idx].name} {view._filters[idx].operation()}".strip(): value
+            for idx, _name, value in (args.filters or [])
+        }
+        self.view, self.export_type, self.search = view, export_type, args.search
+        self.rows, self.members, self.written = 0, [], False
+
+    def add(self, row) -> None:
+        """Note one exported row."""
+        self.rows += 1
+        self.members.extend(self.view.subject_member_ids([row]))
+
+    def write(self) -> None:
+        """Record the export once (also when the download stopped half way: what was sent counts)."""
+        if self.written:
+            return
+        self.written = True
+        record("export", self.view.audit_entity, None, separate=True, subjects=self.members, detail={
+            "screen": str(self.view.name), "format": self.export_type, "search": self.search,
+            "filters": self.filters, "rows": self.rows,
+        })
