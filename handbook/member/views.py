@@ -2,6 +2,10 @@
 service worker; the health check."""
 import json
 import os
+import threading
+from collections import namedtuple
+
+from cachetools import TTLCache
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -27,12 +31,28 @@ SHELL_FILES = ("css/app.css", "js/app.js", "icons/icon.svg")
 def home():
     """The member's own page: name, branch, what needs them today, their record."""
     member = current_user.member
-    path = []
-    if member is not None:
-        ids = [int(i) for i in member.organization.path.strip("/").split("/") if i]
-        by_id = {o.id: o for o in db.session.execute(select(Organization).where(Organization.id.in_(ids))).scalars()}
-        path = [by_id[i] for i in ids if i in by_id]
+    path = _path_names(member.organization.path) if member is not None else []
     return render_template("member/home.html", member=member, path=path, today=today_items(current_user))
+
+
+PathEntry = namedtuple("PathEntry", "id name")
+PATH_CACHE_SECONDS = 300  # a renamed organization shows in members' breadcrumbs within five minutes
+_PATH_LOCK = threading.Lock()
+
+
+def _path_names(path: str) -> list[PathEntry]:
+    """The organizations on ``path``, root first, as (id, name): the same for every member of a branch,
+    so kept per process for a few minutes rather than read on every home page."""
+    cache = current_app.extensions.setdefault("member_path_cache", TTLCache(maxsize=10_000, ttl=PATH_CACHE_SECONDS))
+    with _PATH_LOCK:
+        found = cache.get(path)
+    if found is None:
+        ids = [int(i) for i in path.strip("/").split("/") if i]
+        names = dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
+        found = [PathEntry(i, names[i]) for i in ids if i in names]
+        with _PATH_LOCK:
+            cache[path] = found
+    return found
 
 
 @bp.route("/help")
