@@ -43,7 +43,9 @@ _PATH_LOCK = threading.Lock()
 def _path_names(path: str) -> list[PathEntry]:
     """The organizations on ``path``, root first, as (id, name): the same for every member of a branch,
     so kept per process for a few minutes rather than read on every home page."""
-    cache = current_app.extensions.setdefault("member_path_cache", TTLCache(maxsize=10_000, ttl=PATH_CACHE_SECONDS))
+    cache = current_app.extensions.get("member_path_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("member_path_cache", TTLCache(maxsize=10_000, ttl=PATH_CACHE_SECONDS))
     with _PATH_LOCK:
         found = cache.get(path)
     if found is None:
