@@ -157,3 +157,24 @@ def test_scheduler_process_starts_and_stops(app):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_admin_reads_the_runs_and_nobody_else(app, tree, make):
+    """Does the admin see each run with its Vietnamese name and how it ended, with no way to change it,
+    while committee and secretary accounts are refused?"""
+    from support import AuthActions
+
+    with app.app_context():
+        run_job("sweep-uploads", now=datetime(2032, 2, 3, 1, 0))
+    admin = app.test_client()
+    AuthActions(admin).login(make.user("admin", tree["P"]))
+    page = admin.get("/admin/jobrun/?search=&sort=2&desc=1")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Dọn tệp không còn dùng" in html and "03/02/2032" in html
+    assert "Thành công" in html and "Đã xoá: " in html and "trace" not in html
+    assert admin.get("/admin/jobrun/new/").status_code in (302, 403, 404)
+    assert admin.get("/admin/jobrun/export/csv/").status_code in (302, 403, 404)
+    for role, org in (("committee", tree["C1"]), ("secretary", tree["B1"])):
+        other = app.test_client()
+        AuthActions(other).login(make.user(role, org))
+        assert other.get("/admin/jobrun/").status_code == 403

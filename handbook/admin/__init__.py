@@ -51,7 +51,9 @@ class DashboardView(StaffOnly, AdminIndexView):
 
 def init_app(app):
     """Create the back office with its screens at the default endpoints."""
+    from handbook.admin.jobs import JobRunView
     from handbook.audit.admin import AuditEntryView, BreachView
+    from handbook.jobs import JobRun
     from handbook.audit.models import AuditEntry
     from handbook.auth.admin import UserView
     from handbook.content.admin import add_views as add_content_views
@@ -78,6 +80,7 @@ def init_app(app):
     admin.add_view(CorrectionRequestView(CorrectionRequest, db, name="Yêu cầu sửa thông tin", endpoint="correction"))
     admin.add_view(AuditEntryView(AuditEntry, db, name="Nhật ký", endpoint="audit"))
     admin.add_view(BreachView(name="Tra cứu truy cập", endpoint="breach"))
+    admin.add_view(JobRunView(JobRun, db, name="Tác vụ định kỳ", endpoint="jobrun"))
     admin.add_link(MenuLink(name="Phiên đăng nhập", endpoint="privacy.sessions"))
 
     app.extensions["handbook_admin"] = admin
