@@ -42,7 +42,7 @@ class JobRunView(ScopedModelView):
     """When each nightly job ran, how it ended and what it did."""
 
     allowed_roles = ("admin",)
-    edit_roles = ()
+    edit_roles = ()  # no role creates, edits or deletes here
     can_export = False
     can_view_details = False
     column_display_actions = False  # nothing to do with a run but read it
@@ -55,15 +55,3 @@ class JobRunView(ScopedModelView):
     column_formatters = {"period": _period, "started_at": _local,
                          "finished_at": _local, "ok": _state, "result": _result}
     column_choices = {"job": list(JOB_LABELS.items())}
-
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False

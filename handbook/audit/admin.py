@@ -46,7 +46,7 @@ def _role(view, context, model, name):
 class AuditEntryView(ScopedModelView):
     """The audit trail: searched and exported, never changed (and exports of it are audited too)."""
 
-    edit_roles = ()
+    edit_roles = ()  # no role creates, edits or deletes here
     can_view_details = True
     column_list = ["at", "login", "role", "ip", "action", "entity", "entity_id"]
     column_details_list = ["at", "login", "role", "ip", "user_agent", "action", "entity", "entity_id", "changes", "detail"]
@@ -64,18 +64,6 @@ class AuditEntryView(ScopedModelView):
                          "changes": _json, "detail": _json}
     column_formatters_export = column_formatters
     column_choices = {"action": list(ACTIONS.items())}
-
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
 
 
 class BreachView(StaffOnly, BaseView):
