@@ -13,7 +13,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
-from sqlalchemy import Unicode, cast, or_
+from sqlalchemy import Unicode, cast, inspect, or_
 from werkzeug.utils import secure_filename
 from wtforms.validators import ValidationError
 
@@ -198,6 +198,12 @@ class ScopedModelView(StaffOnly, ModelView):
             record("view", self.audit_entity, row.id, detail={"screen": str(self.name)},
                    subjects=self.subject_member_ids([row]), separate=True)
         return row
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """The chosen sort, then the primary key: rows that sort alike (two "Nguyễn Văn An") keep one
+        order, so paging neither repeats nor skips them and an export lists them as the list does."""
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        return query.order_by(*inspect(self.model).primary_key), joins
 
     def _apply_pagination(self, query, page, page_size):
         """A negative page number from the URL means the first page (PostgreSQL refuses OFFSET < 0)."""
