@@ -8,6 +8,7 @@ from handbook.admin.base import ScopedModelView
 from handbook.extensions import db
 from handbook.organizations.models import (
     GENDERS,
+    MEMBER_LABELS,
     MEMBER_STATUSES,
     ORG_KINDS,
     PARTY_POSITIONS,
@@ -105,27 +106,10 @@ class MemberView(ScopedModelView):
     column_default_sort = "sort_key"
     column_select_related_list = [Member.organization]
     column_labels = {
-        "full_name": "Họ và tên",
-        "card_number": "Số thẻ đảng viên",
-        "date_of_birth": "Ngày sinh",
-        "gender": "Giới tính",
-        "ethnicity": "Dân tộc",
-        "religion": "Tôn giáo",
-        "hometown": "Quê quán",
-        "admitted_on": "Ngày vào Đảng",
-        "official_on": "Ngày chính thức",
-        "status": "Tình trạng",
-        "organization": "Chi bộ",
+        **MEMBER_LABELS,
         "organization.code": "Mã chi bộ",
-        "organization.name": "Chi bộ",
-        "position": "Chức vụ đảng",
-        "occupation": "Nghề nghiệp",
-        "education": "Trình độ học vấn",
-        "theory_level": "Lý luận chính trị",
-        "phone": "Điện thoại",
-        "email": "Email",
-        "national_id": "Số CCCD",
-        "national_id_masked": "Số CCCD",
+        "organization.name": MEMBER_LABELS["organization"],
+        "national_id_masked": MEMBER_LABELS["national_id"],
     }
     _formatters = {
         "gender": _label(GENDERS),

@@ -1,13 +1,17 @@
 """The organization tree and the party members who belong to it."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import ForeignKey, Index, String, and_, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from handbook.extensions import db
 from handbook.text import mask_national_id, nfc, search_key, vi_sort_key
+
+
+# Vietnam's time is UTC+7 all year (no daylight saving): days, years and schedules are counted in it.
+LOCAL_OFFSET = timedelta(hours=7)
 
 
 def utcnow() -> datetime:
@@ -51,6 +55,29 @@ THEORY_LEVELS = {
     "intermediate": "Trung cấp",
     "advanced": "Cao cấp",
     "bachelor": "Cử nhân",
+}
+
+# The Vietnamese name of each field of a member's record: the admin screen, the member's own data
+# and correction requests all say it the same way.
+MEMBER_LABELS = {
+    "full_name": "Họ và tên",
+    "card_number": "Số thẻ đảng viên",
+    "date_of_birth": "Ngày sinh",
+    "gender": "Giới tính",
+    "ethnicity": "Dân tộc",
+    "religion": "Tôn giáo",
+    "hometown": "Quê quán",
+    "admitted_on": "Ngày vào Đảng",
+    "official_on": "Ngày chính thức",
+    "status": "Tình trạng",
+    "organization": "Chi bộ",
+    "position": "Chức vụ đảng",
+    "occupation": "Nghề nghiệp",
+    "education": "Trình độ học vấn",
+    "theory_level": "Lý luận chính trị",
+    "phone": "Điện thoại",
+    "email": "Email",
+    "national_id": "Số CCCD",
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from handbook.audit.models import AuditEntry
 from handbook.auth.scope import scoped_select
-from handbook.organizations.models import GENDERS, THEORY_LEVELS, Organization
+from handbook.organizations.models import GENDERS, MEMBER_LABELS, THEORY_LEVELS, Organization
 from handbook.privacy.models import CorrectionRequest
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,26 +30,27 @@ def _date(value) -> str:
 
 def record_fields(member) -> list[tuple[str, str]]:
     """The member's record as (label, value) pairs; the CCCD stays masked."""
-    return [
-        ("Họ và tên", member.full_name),
-        ("Số thẻ đảng viên", member.card_number),
-        ("Ngày sinh", _date(member.date_of_birth)),
-        ("Giới tính", GENDERS.get(member.gender, member.gender or "")),
-        ("Dân tộc", member.ethnicity or ""),
-        ("Tôn giáo", member.religion or ""),
-        ("Quê quán", member.hometown or ""),
-        ("Ngày vào Đảng", _date(member.admitted_on)),
-        ("Ngày chính thức", _date(member.official_on)),
-        ("Tình trạng", member.status_label),
-        ("Chi bộ", member.organization.name),
-        ("Chức vụ đảng", member.position_label),
-        ("Nghề nghiệp", member.occupation or ""),
-        ("Trình độ học vấn", member.education or ""),
-        ("Lý luận chính trị", THEORY_LEVELS.get(member.theory_level, member.theory_level or "")),
-        ("Điện thoại", member.phone or ""),
-        ("Email", member.email or ""),
-        ("Số CCCD", member.national_id_masked),
-    ]
+    values = {
+        "full_name": member.full_name,
+        "card_number": member.card_number,
+        "date_of_birth": _date(member.date_of_birth),
+        "gender": GENDERS.get(member.gender, member.gender or ""),
+        "ethnicity": member.ethnicity or "",
+        "religion": member.religion or "",
+        "hometown": member.hometown or "",
+        "admitted_on": _date(member.admitted_on),
+        "official_on": _date(member.official_on),
+        "status": member.status_label,
+        "organization": member.organization.name,
+        "position": member.position_label,
+        "occupation": member.occupation or "",
+        "education": member.education or "",
+        "theory_level": THEORY_LEVELS.get(member.theory_level, member.theory_level or ""),
+        "phone": member.phone or "",
+        "email": member.email or "",
+        "national_id": member.national_id_masked,
+    }
+    return [(MEMBER_LABELS[field], value) for field, value in values.items()]
 
 
 def who_opened(session, member_id: int, viewer_id: int | None = None):

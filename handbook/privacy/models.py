@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handbook.extensions import db
-from handbook.organizations.models import Member, scope_by_member, utcnow
+from handbook.organizations.models import MEMBER_LABELS, Member, scope_by_member, utcnow
 
 CORRECTION_STATUSES = {
     "pending": "Chờ xử lý",
@@ -17,20 +17,9 @@ CORRECTION_STATUSES = {
 
 # Fields of the record a member may ask to correct, with their Vietnamese labels.
 CORRECTABLE_FIELDS = {
-    "full_name": "Họ và tên",
-    "date_of_birth": "Ngày sinh",
-    "gender": "Giới tính",
-    "ethnicity": "Dân tộc",
-    "religion": "Tôn giáo",
-    "hometown": "Quê quán",
-    "admitted_on": "Ngày vào Đảng",
-    "official_on": "Ngày chính thức",
-    "occupation": "Nghề nghiệp",
-    "education": "Trình độ học vấn",
-    "theory_level": "Lý luận chính trị",
-    "phone": "Điện thoại",
-    "email": "Email",
-    "national_id": "Số CCCD",
+    field: MEMBER_LABELS[field]
+    for field in ("full_name", "date_of_birth", "gender", "ethnicity", "religion", "hometown", "admitted_on",
+                  "official_on", "occupation", "education", "theory_level", "phone", "email", "national_id")
 }
 
 
