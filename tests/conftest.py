@@ -1,9 +1,11 @@
 """Shared fixtures: one migrated database per run, a small tree, factories and login helpers."""
 import os
 import tempfile
+import threading
 
 import pytest
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from handbook import create_app
 from handbook.config import TestConfig
@@ -87,3 +89,13 @@ def tree(make):
 def auth(client):
     """Login helper bound to ``client``."""
     return AuthActions(client)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served by a real HTTP server on a free port of 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -5,9 +5,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime
 
-import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from content_support import make_document
 from handbook.content.models import ReadMark
@@ -97,17 +95,7 @@ def test_a_member_sees_only_their_points(app, make, tree):
     assert inside.id in theirs and outside.id not in theirs
 
 
-@pytest.fixture(scope="module")
-def server(app):
-    """The app behind a real threaded HTTP server, so requests truly run at once."""
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-
-
-def test_ten_concurrent_read_clicks_award_once(app, client, auth, make, tree, server):
+def test_ten_concurrent_read_clicks_award_once(app, client, auth, make, tree, live_server):
     """Do ten simultaneous "Đã đọc" POSTs make one read mark and one ledger row?"""
     member = make.member(tree["B1"], "Lê Văn Đồng Thời")
     user = make.user("member", tree["B1"], member)
@@ -121,7 +109,7 @@ def test_ten_concurrent_read_clicks_award_once(app, client, auth, make, tree, se
 
     def click():
         request = urllib.request.Request(
-            f"{server}/documents/{doc.id}/read", data=body, method="POST",
+            f"{live_server}/documents/{doc.id}/read", data=body, method="POST",
             headers={"Cookie": cookie, "Accept": "application/json",
                      "Content-Type": "application/x-www-form-urlencoded"},
         )

@@ -1,10 +1,8 @@
 """Browser tests: the app served on 127.0.0.1 in a thread, Debian's Chromium driven by Playwright."""
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from browser import ARTIFACTS
 
@@ -22,16 +20,6 @@ def chromium_path() -> str:
     if not os.path.exists(path):
         pytest.fail("Chromium is not installed: `make test` installs it (apt-get install -y chromium)")
     return path
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The app served by a real HTTP server on a free port of 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="session")
