@@ -6,6 +6,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -29,3 +30,8 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 compress = Compress()
+
+
+def dialect_insert(session):
+    """The INSERT of ``session``'s database, which knows ON CONFLICT DO NOTHING (PostgreSQL, SQLite)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -20,15 +20,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import JSON, String, UniqueConstraint, false, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handbook.extensions import db
-from handbook.organizations.models import utcnow
+from handbook.extensions import db, dialect_insert
+from handbook.organizations.models import LOCAL_OFFSET, utcnow
 
 log = logging.getLogger(__name__)
 TIMEZONE = "Asia/Ho_Chi_Minh"
-LOCAL_OFFSET = timedelta(hours=7)  # Vietnam has no daylight saving time
 
 
 @dataclass(frozen=True)
@@ -95,8 +93,7 @@ def _function(job: Job):
 
 def _claim(session, job: Job, period: str, now: datetime) -> int | None:
     """Insert the (job, period) row; its id, or None when someone already ran this period."""
-    dialect = session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(JobRun).values(
+    stmt = dialect_insert(session)(JobRun).values(
         job=job.name, period=period, started_at=now
     ).on_conflict_do_nothing(index_elements=["job", "period"]).returning(JobRun.id)
     run_id = session.execute(stmt).scalar_one_or_none()

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from handbook.auth.scope import Scope, scoped
 from handbook.content.models import Article, Bookmark, Document, ReadMark
+from handbook.extensions import dialect_insert
 from handbook.organizations.models import Member, Organization, utcnow
 from handbook.study.operations import award_points
 from handbook.text import like_pattern
@@ -86,11 +86,6 @@ def paginate(session, query, page: int, per_page: int) -> Page:
     return Page([], page, per_page, total)
 
 
-def _insert(session):
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def mark_read(session, member_id: int, item) -> tuple[bool, int]:
     """Record that ``member_id`` read ``item`` and award its points once; return (new mark, points awarded).
 
@@ -98,7 +93,7 @@ def mark_read(session, member_id: int, item) -> tuple[bool, int]:
     """
     column = "document_id" if isinstance(item, Document) else "article_id"
     result = session.execute(
-        _insert(session)(ReadMark)
+        dialect_insert(session)(ReadMark)
         .values(member_id=member_id, read_at=utcnow(), **{column: item.id})
         .on_conflict_do_nothing(index_elements=["member_id", column])
         .returning(ReadMark.id)
@@ -136,7 +131,7 @@ def toggle_bookmark(session, user_id: int, document_id: int) -> bool:
     if deleted is not None:
         return False
     session.execute(
-        _insert(session)(Bookmark)
+        dialect_insert(session)(Bookmark)
         .values(user_id=user_id, document_id=document_id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id", "document_id"])
     )

@@ -1,18 +1,16 @@
 """Awarding points and adding them up; the ledger is only ever appended to."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
-from handbook.organizations.models import utcnow
+from handbook.extensions import dialect_insert
+from handbook.organizations.models import LOCAL_OFFSET, utcnow
 from handbook.study.models import PointEntry, PointRule
 
 # Defaults while no PointRule row says otherwise (DESIGN §5: a daily cap per source stops click-farming).
 DEFAULT_DAILY_CAPS = {"read": 30, "quiz": 50, "meeting": None, "manual": None}
-# Days are counted in Vietnam's time (UTC+7, no daylight saving); timestamps are stored in UTC.
-LOCAL_OFFSET = timedelta(hours=7)
 
 
 def daily_cap(session, source: str) -> int | None:
@@ -74,9 +72,7 @@ def award_points(session, member_id: int, source: str, reference: str, points: i
         points = min(points, cap - earned_today(session, member_id, source, now))
         if points <= 0:
             return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(PointEntry).values(
+    stmt = dialect_insert(session)(PointEntry).values(
         member_id=member_id, source=source, reference=reference[:120], points=points, created_at=now
     ).on_conflict_do_nothing(index_elements=["member_id", "source", "reference"]).returning(PointEntry.id)
     inserted = session.execute(stmt).scalar_one_or_none()
