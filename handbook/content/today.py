@@ -1,17 +1,16 @@
 """What the member home lists under "Hôm nay" from reading: points toward the yearly target and new items."""
-import threading
 from datetime import timedelta
 
-from cachetools import TTLCache
 from flask import current_app, url_for
 from sqlalchemy import func, select, text
 
 from handbook.auth.scope import Scope
+from handbook.cache import kept
 from handbook.content.models import Article, Document, ReadMark
 from handbook.content.operations import feed_query, library_query
 from handbook.extensions import db
-from handbook.organizations.models import utcnow
-from handbook.study.operations import LOCAL_OFFSET, member_year_total
+from handbook.organizations.models import LOCAL_OFFSET, utcnow
+from handbook.study.operations import member_year_total
 
 NEW_DAYS = 30  # a document or article counts as new for a month
 
@@ -19,24 +18,12 @@ NEW_DAYS = 30  # a document or article counts as new for a month
 _VERSION = text(
     "SELECT (SELECT max(id) FROM read_mark WHERE member_id = :m), (SELECT max(id) FROM point_entry WHERE member_id = :m)"
 )
-_CACHE_LOCK = threading.Lock()
 
 
 def _unread(query, model, column, member_id):
     """``query`` limited to items published in the last month that ``member_id`` has not marked read."""
     read = select(column).where(ReadMark.member_id == member_id, column.is_not(None))
     return query.where(model.published_at >= utcnow() - timedelta(days=NEW_DAYS), model.id.not_in(read))
-
-
-def _cache() -> TTLCache | None:
-    """This app's cache of "Hôm nay" reading items (None when TODAY_CACHE_SECONDS is 0)."""
-    seconds = current_app.config.get("TODAY_CACHE_SECONDS", 60)
-    if not seconds:
-        return None
-    cache = current_app.extensions.get("reading_today_cache")
-    if cache is None or cache.ttl != seconds:
-        cache = current_app.extensions["reading_today_cache"] = TTLCache(maxsize=20_000, ttl=seconds)
-    return cache
 
 
 def reading_today(user) -> list[dict]:
@@ -52,17 +39,10 @@ def reading_today(user) -> list[dict]:
     scope = Scope.for_user(user).for_reading()
     year = (utcnow() + LOCAL_OFFSET).year
     target = current_app.config["POINTS_YEARLY_TARGET"]
-    cache = _cache()
-    if cache is None:
-        return _reading_items(user.member_id, scope, year, target)
-    version = tuple(db.session.execute(_VERSION, {"m": user.member_id}).one())
-    key = (user.member_id, scope, year, target, version)
-    with _CACHE_LOCK:
-        items = cache.get(key)
-    if items is None:
-        items = _reading_items(user.member_id, scope, year, target)
-        with _CACHE_LOCK:
-            cache[key] = items
+    seconds = current_app.config.get("TODAY_CACHE_SECONDS", 60)
+    version = tuple(db.session.execute(_VERSION, {"m": user.member_id}).one()) if seconds else None
+    items = kept("reading_today", (user.member_id, scope, year, target, version),
+                 lambda: _reading_items(user.member_id, scope, year, target), seconds, maxsize=20_000)
     return [dict(item) for item in items]
 
 

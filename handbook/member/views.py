@@ -2,10 +2,8 @@
 service worker; the health check."""
 import json
 import os
-import threading
 from collections import namedtuple
 
-from cachetools import TTLCache
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -14,6 +12,7 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf
 
 from handbook.assets import static_url, static_version
+from handbook.cache import kept
 from handbook.extensions import db
 from handbook.forms import Form
 from handbook.member.layout import TEXT_SIZE_COOKIE, TEXT_SIZES, text_size, today_items
@@ -37,24 +36,18 @@ def home():
 
 PathEntry = namedtuple("PathEntry", "id name")
 PATH_CACHE_SECONDS = 300  # a renamed organization shows in members' breadcrumbs within five minutes
-_PATH_LOCK = threading.Lock()
 
 
 def _path_names(path: str) -> list[PathEntry]:
     """The organizations on ``path``, root first, as (id, name): the same for every member of a branch,
     so kept per process for a few minutes rather than read on every home page."""
-    cache = current_app.extensions.get("member_path_cache")
-    if cache is None:
-        cache = current_app.extensions.setdefault("member_path_cache", TTLCache(maxsize=10_000, ttl=PATH_CACHE_SECONDS))
-    with _PATH_LOCK:
-        found = cache.get(path)
-    if found is None:
+
+    def read() -> list[PathEntry]:
         ids = [int(i) for i in path.strip("/").split("/") if i]
         names = dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
-        found = [PathEntry(i, names[i]) for i in ids if i in names]
-        with _PATH_LOCK:
-            cache[path] = found
-    return found
+        return [PathEntry(i, names[i]) for i in ids if i in names]
+
+    return kept("member_path", path, read, PATH_CACHE_SECONDS)
 
 
 @bp.route("/help")
