@@ -174,6 +174,45 @@ def _sql_clock(app) -> list[float]:
     return clock
 
 
+def _measure_page(client, clock: list[float], path: str, repeats: int) -> tuple[float, str, float, int]:
+    """GET ``path`` through ``client``: median ms, the last page's HTML, the median ms of the SQL the view
+    ran (``clock``) and its statements per request."""
+    pages, sql_ms, statements = [], [], [0]
+
+    def view():
+        clock.clear()
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        pages.append(page.get_data(as_text=True))
+        sql_ms.append(sum(clock) * 1000)
+        statements[:] = [len(clock)]
+
+    value = _median_ms(view, repeats)
+    return value, pages[-1], statistics.median(sql_ms[3:]), statements[0]
+
+
+def _measure_bare(app, count_sql: str, page_sql: str, repeats: int) -> tuple[float, int, list]:
+    """The floor: median ms of the count and page SQL on a bare DB-API cursor; the count and the rows."""
+    from handbook.extensions import db
+
+    total, rows = [0], []
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+
+            def bare():
+                cursor.execute(count_sql)
+                total[:] = [cursor.fetchone()[0]]
+                cursor.execute(page_sql)
+                rows[:] = cursor.fetchall()
+
+            floor = _median_ms(bare, repeats)
+        finally:
+            raw.close()
+    return floor, total[0], rows
+
+
 def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
     """The admin member list of a committee, page 1 and an accent-free search, against bare SQL."""
     from html import unescape
@@ -206,33 +245,9 @@ def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
             f" o.id, o.code, o.name FROM member m JOIN organization o ON o.id = m.organization_id"
             f" WHERE {scope} {extra} ORDER BY m.sort_key LIMIT 25"
         )
-        pages, sql_ms, statements = [], [], [0]
-
-        def view():
-            clock.clear()
-            page = client.get("/admin/member/" + query)
-            assert page.status_code == 200, page.status_code
-            pages.append(page.get_data(as_text=True))
-            sql_ms.append(sum(clock) * 1000)
-            statements[:] = [len(clock)]
-
-        with app.app_context():
-            raw = db.engine.raw_connection()
-            try:
-                cursor = raw.cursor()
-                bare_rows = []
-
-                def bare():
-                    cursor.execute(count_sql)
-                    cursor.fetchall()
-                    cursor.execute(page_sql)
-                    bare_rows[:] = cursor.fetchall()
-
-                floor = _median_ms(bare, repeats)
-            finally:
-                raw.close()
-        value = _median_ms(view, repeats)
-        shown = [unescape(n) for n in _NAME_CELL.findall(pages[-1])]
+        floor, _total, bare_rows = _measure_bare(app, count_sql, page_sql, repeats)
+        value, html, view_sql, statements = _measure_page(client, clock, "/admin/member/" + query, repeats)
+        shown = [unescape(n) for n in _NAME_CELL.findall(html)]
         expected = [row[1] for row in bare_rows]
         same = shown == expected
         figures.append(Figure(
@@ -244,9 +259,9 @@ def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
                     "note": "the whole request: SQL, Flask-Admin's template (25 rows with their action forms), session"},
         ))
         figures.append(Figure(
-            name=f"… of which SQL issued by the view ({label})", value=statistics.median(sql_ms[3:]), unit="ms",
+            name=f"… of which SQL issued by the view ({label})", value=view_sql, unit="ms",
             floor=floor, floor_label="the same bare SQL", goal="≤ 3× the floor",
-            met=statistics.median(sql_ms[3:]) <= 3 * floor, detail={"statements_per_request": statements[0]},
+            met=view_sql <= 3 * floor, detail={"statements_per_request": statements},
         ))
     return figures
 
@@ -292,47 +307,17 @@ def measure_library(url: str, password: str, repeats: int) -> list[Figure]:
         f" WHERE {where} ORDER BY issued_on DESC NULLS LAST, id DESC LIMIT {PER_PAGE}"
     )
     query = "/documents/?q=" + urllib.parse.quote_plus(LIBRARY_SEARCH)
-    pages, sql_ms, statements = [], [], [0]
-
-    def view():
-        clock.clear()
-        page = client.get(query)
-        assert page.status_code == 200, page.status_code
-        pages.append(page.get_data(as_text=True))
-        sql_ms.append(sum(clock) * 1000)
-        statements[:] = [len(clock)]
-
-    with app.app_context():
-        raw = db.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            bare_total, bare_rows = [0], []
-
-            def bare():
-                cursor.execute(count_sql)
-                bare_total[:] = [cursor.fetchone()[0]]
-                cursor.execute(page_sql)
-                bare_rows[:] = cursor.fetchall()
-
-            floor = _median_ms(bare, repeats)
-        finally:
-            raw.close()
-    value = _median_ms(view, repeats)
-    shown = [int(i) for i in _DOCUMENT_LINK.findall(pages[-1])]
-    shown_total = int(_RESULT_COUNT.search(pages[-1]).group(1))
+    floor, bare_total, bare_rows = _measure_bare(app, count_sql, page_sql, repeats)
+    value, html, view_sql, statements = _measure_page(client, clock, query, repeats)
+    shown = [int(i) for i in _DOCUMENT_LINK.findall(html)]
+    shown_total = int(_RESULT_COUNT.search(html).group(1))
     expected = [row[0] for row in bare_rows]
-    same = shown == expected and shown_total == bare_total[0]
-    assert same, f"the page shows {shown_total} documents {shown}, the bare SQL {bare_total[0]} {expected}"
-    assert bare_total[0] > PER_PAGE, f"only {bare_total[0]} documents match {LIBRARY_SEARCH!r}: seed more"
+    same = shown == expected and shown_total == bare_total
+    assert same, f"the page shows {shown_total} documents {shown}, the bare SQL {bare_total} {expected}"
+    assert bare_total > PER_PAGE, f"only {bare_total} documents match {LIBRARY_SEARCH!r}: seed more"
     label = f'search "{LIBRARY_SEARCH}"'
     floor_label = f"bare SQL: count + page of the same {PER_PAGE} rows"
-    view_sql = statistics.median(sql_ms[3:])
-
-    def bare_page():
-        page = client.get("/help")
-        assert page.status_code == 200, page.status_code
-
-    fixed = _median_ms(bare_page, repeats)
+    fixed, _html, _sql, _statements = _measure_page(client, clock, "/help", repeats)
     return [
         Figure(
             name=f"Member document library, {label}", value=value, unit="ms", floor=floor, floor_label=floor_label,
@@ -345,7 +330,7 @@ def measure_library(url: str, password: str, repeats: int) -> list[Figure]:
         Figure(
             name=f"… of which SQL issued by the view ({label})", value=view_sql, unit="ms", floor=floor,
             floor_label="the same bare SQL", goal="≤ 3× the floor", met=view_sql <= 3 * floor,
-            detail={"statements_per_request": statements[0]},
+            detail={"statements_per_request": statements},
         ),
         Figure(
             name="… for reference: a member page with no query of its own (/help)", value=fixed, unit="ms",
