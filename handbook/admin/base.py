@@ -4,7 +4,7 @@ import tempfile
 import time
 from datetime import date, datetime, timezone
 
-from flask import Response, abort, redirect, request, send_file, stream_with_context, url_for
+from flask import Response, abort, g, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin._compat import csv_encode
 from flask_admin.babel import gettext
@@ -45,13 +45,21 @@ def _scoped_factory(factory):
     return factory_in_scope
 
 
+def unresolved_choice(field) -> bool:
+    """Was an ajax dropdown given an id it cannot resolve (out of scope, or forged)?"""
+    return getattr(field, "_formdata", None) not in (None, "", "__None") and field.data is None
+
+
+class Refused(ValidationError):
+    """A change the user has no right to make: its message is shown on a page that answers 403."""
+
+
 def _strict_ajax_pre_validate(field):
     """An ajax dropdown given an id it cannot resolve (out of scope, or forged) is an error, not a blank."""
     original = field.pre_validate
 
     def pre_validate(form):
-        submitted = getattr(field, "_formdata", None)
-        if submitted not in (None, "", "__None") and field.data is None:
+        if unresolved_choice(field):
             raise ValidationError(field.gettext("Not a valid choice"))
         original(form)
 
@@ -294,6 +302,26 @@ class ScopedModelView(StaffOnly, ModelView):
         # Joins the transaction: the entry is saved with the change or not at all.
         record("create" if is_created else "update", self.audit_entity, model.id, changes=changes,
                detail=detail, subjects=self.subject_member_ids([model]))
+
+    def refuse(self, message: str, entity_id=None, **detail) -> Refused:
+        """Audit a change refused for lack of rights, at once (the save is rolled back), and return the error to raise.
+
+        Call it before the form is applied: the entry names the user's role as it stands.
+        """
+        record("refused_rights", self.audit_entity, entity_id, separate=True,
+               detail={"screen": str(self.name), "reason": message, **detail})
+        return Refused(message)
+
+    def handle_view_exception(self, exc):
+        """A refused change marks the request, so that the page showing its message answers 403."""
+        if isinstance(exc, Refused):
+            g.refused = True
+        return super().handle_view_exception(exc)
+
+    def render(self, template, **kwargs):
+        """Flask-Admin's page; 403 when this request's change was refused."""
+        page = super().render(template, **kwargs)
+        return (page, 403) if g.get("refused") else page
 
     def delete_model(self, model):
         """Delete ``model`` with its audit entry in the same transaction (bulk delete comes here per row)."""

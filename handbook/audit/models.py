@@ -21,6 +21,7 @@ ACTIONS = {
     "notice_ack": "Xác nhận thông báo dữ liệu",
     "refused_404": "Từ chối (ngoài phạm vi)",
     "refused_403": "Từ chối (không có quyền)",
+    "refused_rights": "Từ chối (vượt quyền)",
     "create": "Tạo mới",
     "update": "Cập nhật",
     "delete": "Xóa",

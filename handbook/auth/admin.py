@@ -1,10 +1,20 @@
 """Back-office screen for user accounts."""
+from flask_admin.helpers import is_form_submitted
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
-from handbook.admin.base import ScopedModelView
-from handbook.auth.models import ROLE_RANK, ROLES, User, is_valid_login
+from handbook.admin.base import ScopedModelView, unresolved_choice
+from handbook.auth.models import ROLES, User, is_valid_login
+from handbook.auth.operations import (
+    MEMBER_OUTSIDE,
+    ORG_OUTSIDE,
+    RightsError,
+    check_account_change,
+    check_account_removal,
+    offered_roles,
+)
+from handbook.auth.scope import current_scope
 
 
 def _role_label(view, context, model, name):
@@ -62,16 +72,57 @@ class UserView(ScopedModelView):
         "active": {"label": "Đang hoạt động"},
     }
 
+    # -- rights: checked on the submitted values against the user's rights before the form is applied
+    def create_form(self, obj=None):
+        """The new-account form offers only the roles the user may grant."""
+        form = super().create_form(obj)
+        form.role.choices = offered_roles(current_scope(), None)
+        return form
+
+    def edit_form(self, obj=None):
+        """The edit form offers the roles the user may grant, or only the stored one when they may not change it."""
+        form = super().edit_form(obj)
+        form.role.choices = offered_roles(current_scope(), obj)
+        return form
+
+    def validate_form(self, form):
+        """Refuse (403, audited) a create or edit the user has no right to make, before WTForms or the model see it.
+
+        Flask-Admin's ``get_one`` for one's own account returns the very object behind
+        ``current_user`` and ``populate_obj`` would change it: so the check runs here, on the
+        submitted values, against the user's scope taken now, while nothing is applied.
+        """
+        if "role" in form and is_form_submitted():
+            account = getattr(form, "_obj", None)
+            try:
+                # An id the scoped dropdown cannot resolve lies outside the subtree (one's own account: see below).
+                if account is None or account.id != current_user.id:
+                    if unresolved_choice(form.organization):
+                        raise RightsError(ORG_OUTSIDE)
+                    if unresolved_choice(form.member):
+                        raise RightsError(MEMBER_OUTSIDE)
+                check_account_change(current_scope(), account, form.role.data, form.organization.data,
+                                     form.member.data, form.active.data)
+            except RightsError as exc:
+                self.handle_view_exception(self.refuse(str(exc), getattr(account, "id", None), requested={
+                    "role": form.role.data, "organization": form.organization.raw_data,
+                    "member": form.member.raw_data, "active": bool(form.active.data)}))
+                return False
+        return super().validate_form(form)
+
+    def delete_model(self, model):
+        """Nobody deletes their own account or one they may not manage (also in bulk); a refusal is audited."""
+        try:
+            check_account_removal(current_scope(), model)
+        except RightsError as exc:
+            self.handle_view_exception(self.refuse(str(exc), model.id, role=model.role))
+            return False
+        return super().delete_model(model)
+
     def after_form_change(self, form, model, is_created):
-        """Check the login, the role the user may grant, the scope and the password."""
+        """Check the login, the organization a role needs, and the password (rights were checked before)."""
         if not is_valid_login(model.login):
             raise ValidationError("Tên đăng nhập phải là số điện thoại hoặc email hợp lệ.")
-        if ROLE_RANK.get(model.role, 99) > ROLE_RANK[current_user.role]:
-            raise ValidationError("Bạn không thể cấp vai trò cao hơn vai trò của mình.")
-        if current_user.role == "secretary" and model.role != "member" and model.id != current_user.id:
-            raise ValidationError("Bí thư chi bộ chỉ tạo được tài khoản đảng viên.")
-        if model.id == current_user.id and (model.role != current_user.role or not model.active):
-            raise ValidationError("Bạn không thể tự đổi vai trò hoặc khóa tài khoản của mình.")
         if model.role == "member":
             if model.member is None:
                 raise ValidationError("Tài khoản đảng viên phải gắn với một đảng viên.")
@@ -82,8 +133,3 @@ class UserView(ScopedModelView):
             model.set_password(form.new_password.data)
         elif is_created:
             raise ValidationError("Vui lòng đặt mật khẩu cho tài khoản mới.")
-
-    def on_model_delete(self, model):
-        """Nobody deletes their own account."""
-        if model.id == current_user.id:
-            raise ValidationError("Bạn không thể xóa tài khoản của chính mình.")

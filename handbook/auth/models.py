@@ -20,8 +20,16 @@ ROLES = {
     "secretary": "Bí thư chi bộ",
     "member": "Đảng viên",
 }
-# A user may grant only roles at or below their own.
 ROLE_RANK = {"member": 0, "secretary": 1, "committee": 2, "admin": 3}
+STAFF_ROLES = ("admin", "committee", "secretary")
+
+
+def grantable_roles(role: str) -> list[str]:
+    """The roles an account of ``role`` may give: strictly lower ones; the admin, at the top, gives any."""
+    if role == "admin":
+        return list(ROLES)
+    rank = ROLE_RANK.get(role, -1)
+    return [r for r in ROLES if ROLE_RANK[r] < rank]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -111,7 +119,7 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         """May this user enter the back office?"""
-        return self.role in ("admin", "committee", "secretary")
+        return self.role in STAFF_ROLES
 
     @classmethod
     def __scope__(cls, scope):
