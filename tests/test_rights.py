@@ -28,7 +28,7 @@ from support import AuthActions, csrf_token
 def _staff(make, tree, role):
     """A fresh account of ``role`` (a secretary with their own member record), so no test changes the shared tree's accounts."""
     if role == "secretary":
-        return make.user("secretary", tree["B1"], make.member(tree["B1"]))
+        return make.user("secretary", tree["B1"], make.member(tree["B1"], "Lê Văn Bí Thư"))
     return make.user("committee", tree["C1"])
 
 
@@ -179,7 +179,7 @@ def test_staff_grant_lower_roles_inside_their_subtree(client, auth, make, tree, 
     assert r.status_code == 302
     assert dbq(lambda s: s.execute(select(User.role).where(User.login == "bithu-g1@test.vn")).scalar()) == "secretary"
     auth.logout()
-    member = make.member(tree["B1"])
+    member = make.member(tree["B1"], "Phạm Thị Tài Khoản")
     auth.login(tree["secretary"])
     token = csrf_token(client, "/admin/user/new/")
     r = client.post("/admin/user/new/", data={

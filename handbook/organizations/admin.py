@@ -5,6 +5,7 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from handbook.admin.base import ScopedModelView
+from handbook.auth.scope import current_scope
 from handbook.extensions import db
 from handbook.organizations.models import (
     GENDERS,
@@ -16,7 +17,15 @@ from handbook.organizations.models import (
     Member,
     Organization,
 )
-from handbook.organizations.operations import TreeError, assign_path, move_organization
+from handbook.organizations.operations import (
+    TreeError,
+    TreeForbidden,
+    assign_path,
+    check_new,
+    check_placement,
+    child_kinds,
+    move_organization,
+)
 
 
 def _label(choices):
@@ -59,19 +68,24 @@ class OrganizationView(ScopedModelView):
     }
 
     def after_form_change(self, form, model, is_created):
-        """Give new organizations their path; moving one to a new parent moves its subtree too."""
-        if is_created:
-            if model.parent is None and current_user.role != "admin":
-                raise ValidationError("Vui lòng chọn tổ chức cấp trên trong phạm vi của bạn.")
-            assign_path(db.session, model)
-            return
-        history = inspect(model).attrs.parent.history
-        if history.has_changes():
+        """Check the tree's rules (one root, kinds that nest, the mover's rights), then place a new
+        organization or move an edited one with its subtree; a refusal for lack of rights is audited."""
+        old = None
+        try:
+            if is_created:
+                check_new(db.session, model, current_scope())
+                assign_path(db.session, model)
+                return
+            history = inspect(model).attrs.parent.history
             old = history.deleted[0] if history.deleted else None
-            try:
+            if history.has_changes() and old is not model.parent:
                 move_organization(db.session, model, model.parent, current_user, old_parent_id=getattr(old, "id", None))
-            except TreeError as exc:
-                raise ValidationError(str(exc)) from exc
+            else:
+                check_placement(model.kind, model.parent, child_kinds(db.session, model))
+        except TreeForbidden as exc:
+            raise self.refuse(str(exc), model.id, parent=[getattr(old, "id", None), getattr(model.parent, "id", None)]) from exc
+        except TreeError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def on_model_delete(self, model):
         """Refuse to delete an organization that still has sub-organizations, members or is your root."""
