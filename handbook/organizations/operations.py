@@ -69,12 +69,11 @@ def check_new(session, org: Organization, scope: Scope | None = None) -> None:
     """Refuse a new organization without a parent (except the first root, by the admin), outside the
     mover's subtree, or of a kind that does not fit under its parent."""
     if org.parent is None:
-        with session.no_autoflush:
-            empty = not session.execute(select(exists().where(Organization.id.isnot(None)))).scalar()
-        if not (scope is None or scope.sees_all):
+        if scope is not None and not scope.sees_all:
             raise TreeForbidden("Vui lòng chọn tổ chức cấp trên trong phạm vi của bạn.")
-        if not empty:
-            raise TreeError("Vui lòng chọn tổ chức cấp trên: cây tổ chức chỉ có một gốc.")
+        with session.no_autoflush:  # the new row is pending: not counted
+            if session.execute(select(Organization.id).limit(1)).first() is not None:
+                raise TreeError("Vui lòng chọn tổ chức cấp trên: cây tổ chức chỉ có một gốc.")
     elif not _within(scope, org.parent):
         raise TreeForbidden("Tổ chức cấp trên phải nằm trong phạm vi của bạn.")
     check_placement(org.kind, org.parent)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from handbook.auth.models import User
 from handbook.organizations.models import Member, Organization
-from handbook.organizations.operations import assign_path
+from handbook.organizations.operations import assign_path, check_placement
 from handbook.seed.vocabulary import PersonFactory, vocabulary
 
 DEMO_PASSWORD = "demo1234"
@@ -16,7 +16,8 @@ COMMUNES = ["Quang Trung", "Lê Hồng Phong", "Tiền Phong", "Đông Hòa", "V
 
 
 def _org(session, code, name, kind, parent=None):
-    """Create one organization with its path."""
+    """Create one organization with its path, nested by the tree's rules."""
+    check_placement(kind, parent)
     org = Organization(code=code, name=name, kind=kind, parent=parent)
     session.add(org)
     assign_path(session, org)
