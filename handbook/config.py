@@ -45,8 +45,14 @@ class Config:
     SESSION_RETENTION_DAYS = int(os.environ.get("SESSION_RETENTION_DAYS", "30"))
     TODAY_CACHE_SECONDS = int(os.environ.get("TODAY_CACHE_SECONDS", "60"))
 
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Password guessing (login, re-authentication, password change), counted across all workers
+    # (handbook/auth/attempts.py): per (account, address) and per account from devices it has never
+    # logged in on; a known device (signed cookie, DEVICE_COOKIE_DAYS) only by its own counter.
+    # The limit per address is LOGIN_RATE_LIMIT below.
+    LOGIN_ACCOUNT_ADDRESS_LIMIT = os.environ.get("LOGIN_ACCOUNT_ADDRESS_LIMIT", "5/15minutes")
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "10/15minutes;100/day")
+    LOGIN_DEVICE_LIMIT = os.environ.get("LOGIN_DEVICE_LIMIT", "10/15minutes")
+    DEVICE_COOKIE_DAYS = int(os.environ.get("DEVICE_COOKIE_DAYS", "365"))
 
     # Personal data: the notice members acknowledge, how recent a login exports need, headers, limits.
     DATA_NOTICE_VERSION = os.environ.get("DATA_NOTICE_VERSION", "2026-01")
@@ -54,6 +60,9 @@ class Config:
     SESSION_TOUCH_SECONDS = int(os.environ.get("SESSION_TOUCH_SECONDS", "60"))
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     FORCE_HSTS = _bool("FORCE_HSTS")  # behind a proxy that terminates TLS
+    # With Redis the security limits (and Flask-Limiter) count there; without it, in the database:
+    # either way every worker shares them (handbook/throttle.py).
+    REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour")
@@ -72,4 +81,6 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # The suite logs in hundreds of times from one address; the limits are tested on their own.
     LOGIN_RATE_LIMIT = "100000/minute"
+    LOGIN_ACCOUNT_ADDRESS_LIMIT = LOGIN_ACCOUNT_LIMIT = LOGIN_DEVICE_LIMIT = "100000/minute"
     EXPORT_RATE_LIMIT = "100000/minute"
+    REDIS_URL = None  # the Redis-backed limits are tested on their own

@@ -43,6 +43,8 @@ class Job:
 JOBS = (
     Job("purge-sessions", "handbook.auth.tasks:purge_sessions", {"hour": 3, "minute": 10}, "day",
         "Delete login sessions ended or unusable for longer than SESSION_RETENTION_DAYS."),
+    Job("purge-throttle", "handbook.throttle:purge_throttle", {"hour": 3, "minute": 20}, "day",
+        "Delete rate-limit counters whose window has ended (database-backed limits only)."),
     Job("sweep-uploads", "handbook.content.tasks:sweep_orphan_uploads", {"hour": 3, "minute": 40}, "day",
         "Delete stored files no document or article refers to (left by failed saves), older than a day."),
 )
@@ -166,7 +168,7 @@ def seed_job_runs(session, ctx) -> int:
                 continue
             started = datetime.combine(day, datetime.min.time()) + timedelta(
                 hours=job.cron.get("hour", 0), minutes=job.cron.get("minute", 0)) - LOCAL_OFFSET
-            result = ({"deleted": rng.randint(0, 300)} if job.name == "purge-sessions"
+            result = ({"deleted": rng.randint(0, 300)} if job.name in ("purge-sessions", "purge-throttle")
                       else {"deleted": 0, "kept": rng.randint(400, 600)})
             rows.append({"job": job.name, "period": f"{day:%Y-%m-%d}", "started_at": started,
                          "finished_at": started + timedelta(seconds=rng.randint(1, 20)), "ok": True, "result": result})

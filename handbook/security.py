@@ -5,7 +5,8 @@ from flask import abort, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from limits import parse
+
+from handbook.throttle import hit
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -46,21 +47,19 @@ def _set_headers(response):
     return response
 
 
-def login_rate() -> str:
-    """The login limit per address, from the configuration (read per request so tests can change it)."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def check_rate(name: str, limit_key: str) -> None:
-    """Count one hit of an expensive endpoint for the current user; 429 past the configured limit."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
+    """Count one hit of an expensive endpoint for the current user, in counters every worker shares;
+    429 past the configured limit."""
     who = str(current_user.get_id()).split(".")[0] if current_user.is_authenticated else get_remote_address()
-    if not limiter.limiter.hit(parse(current_app.config[limit_key]), name, who):
+    if hit(name, who, current_app.config[limit_key]):
         abort(429)
 
 
 def init_app(app) -> None:
-    """Bind the limiter (memory, or Redis when RATELIMIT_STORAGE_URI says so) and the headers."""
+    """Bind the limiter (in Redis when REDIS_URL is set, else in memory) and the headers."""
+    # Flask-Limiter no longer guards the security limits (handbook.throttle does, shared by every
+    # worker); whatever it limits still shares Redis when there is one.
+    if app.config.get("REDIS_URL") and app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     limiter.init_app(app)
     app.after_request(_set_headers)

@@ -18,9 +18,10 @@ def test_login_success_leaves_one_entry(client, auth, tree, dbq):
     assert entry.actor_org_path and entry.user_agent is not None
 
 
-def test_failed_login_and_lockout_are_recorded_without_password(client, auth, make, tree, dbq):
-    """Does each wrong password leave one 'login_failed' entry, the fifth say 'locked', and a try while
-    locked leave 'login_locked' — with the password nowhere in the trail?"""
+def test_failed_login_and_lockout_are_recorded_without_password(client, auth, make, tree, dbq, monkeypatch):
+    """Does each wrong password leave one 'login_failed' entry counting the failures, and a try past
+    the limit leave 'login_locked' naming it — with the password nowhere in the trail?"""
+    monkeypatch.setitem(client.application.config, "LOGIN_ACCOUNT_ADDRESS_LIMIT", "5/15minutes")
     user = make.user("member", tree["B1"], make.member(tree["B1"]))
     since = last_id(dbq)
     for _ in range(5):
@@ -29,7 +30,7 @@ def test_failed_login_and_lockout_are_recorded_without_password(client, auth, ma
     rows = entries_since(dbq, since)
     assert [e.action for e in rows] == ["login_failed"] * 5 + ["login_locked"]
     assert all(e.login == user.login and e.entity_id == user.id for e in rows)
-    assert rows[4].detail == {"locked": True}
+    assert [e.detail for e in rows] == [{"failures": n} for n in range(1, 6)] + [{"limit": "login-account-address"}]
     assert "sai-mat-khau-XYZ" not in repr([(e.changes, e.detail, e.login) for e in rows])
 
 

@@ -5,6 +5,7 @@ from handbook.privacy.export import local_time
 
 JOB_LABELS = {
     "purge-sessions": "Dọn phiên đăng nhập cũ",
+    "purge-throttle": "Dọn bộ đếm giới hạn truy cập",
     "sweep-uploads": "Dọn tệp không còn dùng",
 }
 assert set(JOB_LABELS) == {job.name for job in JOBS}, "every job needs a Vietnamese label"

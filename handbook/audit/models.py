@@ -12,7 +12,7 @@ from handbook.organizations.models import PathString, path_within, utcnow
 ACTIONS = {
     "login": "Đăng nhập",
     "login_failed": "Đăng nhập sai",
-    "login_locked": "Đăng nhập khi tài khoản bị khóa",
+    "login_locked": "Đăng nhập bị từ chối (sai quá nhiều lần)",
     "logout": "Đăng xuất",
     "reauth": "Xác thực lại",
     "reauth_failed": "Xác thực lại sai",

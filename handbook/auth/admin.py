@@ -27,7 +27,7 @@ class UserView(ScopedModelView):
 
     edit_roles = ("admin", "committee", "secretary")
     column_list = ["login", "role", "organization", "member", "active", "last_login_at"]
-    column_details_list = ["login", "role", "organization", "member", "active", "failed_logins", "locked_until", "last_login_at", "created_at"]
+    column_details_list = ["login", "role", "organization", "member", "active", "failed_logins", "last_login_at", "created_at"]
     column_export_list = ["login", "role", "organization.code", "organization.name", "member.full_name", "active", "last_login_at"]
     column_searchable_list = ["login"]
     column_filters = ["role", "active", "organization.code"]
@@ -44,7 +44,6 @@ class UserView(ScopedModelView):
         "member.full_name": "Đảng viên",
         "active": "Đang hoạt động",
         "failed_logins": "Số lần đăng nhập sai",
-        "locked_until": "Khóa đến",
         "last_login_at": "Đăng nhập lần cuối",
         "created_at": "Ngày tạo",
     }

@@ -69,8 +69,8 @@ class User(UserMixin, db.Model):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Wrong passwords since the last right one, counted in SQL (handbook/auth/attempts.py).
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     # Rotated on logout and password change so that an old session or remember cookie stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)

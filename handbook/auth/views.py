@@ -1,25 +1,21 @@
 """Login and logout."""
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from handbook.audit.operations import record
+from handbook.auth import attempts
 from handbook.auth.forms import LoginForm
 from handbook.auth.models import User, normalize_login
 from handbook.auth.scope import parse_id
 from handbook.auth.sessions import UserSession, current_session, start_session, valid_session
 from handbook.extensions import db, login_manager
 from handbook.organizations.models import Member, utcnow
-from handbook.security import limiter, login_rate
 
 bp = Blueprint("auth", __name__)
-
-# Checked when the login is unknown, so that a wrong login costs as long as a wrong password.
-_DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
 
 
 @login_manager.user_loader
@@ -73,49 +69,33 @@ def home_for(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate, methods=["POST"])
 def login():
-    """Show the login form and check credentials, slowing down repeated failures."""
+    """Show the login form and check credentials, within the limits on password guessing."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = db.session.execute(
-            select(User).where(User.login == normalize_login(form.login.data))
-        ).scalar_one_or_none()
-        now = utcnow()
-        if user is not None and user.locked_until and user.locked_until > now:
-            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            record("login_locked", "user_account", user.id, user=False, login=user.login)
-            db.session.commit()
-            flash(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.", "danger")
-            status = 429
-        elif user is not None and user.active and user.check_password(form.password.data):
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
+        login_name = normalize_login(form.login.data)
+        user = db.session.execute(select(User).where(User.login == login_name)).scalar_one_or_none()
+        attempt = attempts.check_password(login_name, user, form.password.data)
+        if attempt.ok:
+            user.last_login_at = utcnow()
             sign_in(user, remember=form.remember.data)
             record("login", "user_account", user.id, user=user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next"), home_for(user)))
+        detail = attempt.detail
+        if user is not None and not user.active:
+            detail["inactive"] = True
+        # The attempted login is kept (cleaned) so that guessing shows up; never the password.
+        record("login_locked" if attempt.wait else "login_failed", "user_account", user.id if user else None,
+               user=False, login=login_name, detail=detail)
+        db.session.commit()
+        if attempt.wait:
+            flash(f"{attempt.refusal} Trên thiết bị bạn đã đăng nhập trước đây, bạn vẫn đăng nhập được.", "danger")
+            status = 429
         else:
-            detail = {}
-            if user is None:
-                User(password_hash=_DUMMY_HASH).check_password(form.password.data or "")
-            else:
-                user.failed_logins += 1
-                limit = current_app.config["LOGIN_MAX_FAILURES"]
-                if user.failed_logins >= limit:
-                    user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-                    user.failed_logins = 0
-                    detail["locked"] = True
-                if not user.active:
-                    detail["inactive"] = True
-            # The attempted login is kept (cleaned) so that guessing shows up; never the password.
-            record("login_failed", "user_account", user.id if user else None, user=False,
-                   login=normalize_login(form.login.data), detail=detail)
-            db.session.commit()
             flash("Sai số điện thoại/email hoặc mật khẩu.", "danger")
             status = 401
     elif request.method == "POST":

@@ -6,6 +6,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user, login_required, login_user
 
 from handbook.audit.operations import record
+from handbook.auth import attempts
 from handbook.auth.models import User
 from handbook.auth.scope import get_scoped_or_404, scoped_select
 from handbook.auth.sessions import UserSession, current_session, recent_login
@@ -163,9 +164,13 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
-        if not user.check_password(form.current.data):
-            form.current.errors.append("Mật khẩu hiện tại không đúng.")
-            status = 400
+        # The same limits as the login: a stolen session must not guess the password faster.
+        attempt = attempts.check_password(user.login, user, form.current.data)
+        if not attempt.ok:
+            record("reauth_failed", "user_account", user.id, detail={"page": "password", **attempt.detail})
+            db.session.commit()
+            form.current.errors.append(attempt.refusal if attempt.wait else "Mật khẩu hiện tại không đúng.")
+            status = 429 if attempt.wait else 400
         else:
             current = current_session()
             user.keep_session_key = current.key if current else None
@@ -194,15 +199,17 @@ def reauth():
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
         current = current_session()
-        if user.check_password(form.password.data) and current is not None:
+        # The same limits as the login: a stolen session must not guess the password faster.
+        attempt = attempts.check_password(user.login, user, form.password.data)
+        if attempt.ok and current is not None:
             current.authenticated_at = utcnow()
             record("reauth", "user_account", user.id)
             db.session.commit()
             return redirect(target)
-        record("reauth_failed", "user_account", user.id)
+        record("reauth_failed", "user_account", user.id, detail={"page": "reauth", **attempt.detail})
         db.session.commit()
-        form.password.errors.append("Mật khẩu không đúng.")
-        status = 401
+        form.password.errors.append(attempt.refusal if attempt.wait else "Mật khẩu không đúng.")
+        status = 429 if attempt.wait else 401
     elif request.method == "POST":
         status = 400
     return render_template("privacy/reauth.html", form=form, target=target), status

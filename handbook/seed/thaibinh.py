@@ -231,7 +231,6 @@ class _Builder:
         self.users.append({
             "id": user_id, "login": login, "password_hash": self.password_hash, "role": role,
             "organization_id": org_id, "member_id": member_id, "active": True, "failed_logins": 0,
-            "locked_until": None,
             # Most accounts logged in at some moment of the year; about one in ten never did.
             "last_login_at": self.ctx.random_time() if self.rng.random() < 0.9 else None, "session_token": secrets.token_urlsafe(24),
             "created_at": self.ctx.start,
