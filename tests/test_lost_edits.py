@@ -9,14 +9,16 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select, update
 
-from content_support import make_article
+from content_support import make_article, make_document
 from handbook.admin.base import ScopedModelView
 from handbook.audit.models import AuditEntry
 from handbook.auth.models import User
-from handbook.content.models import Article
+from handbook.content.models import Article, Document
 from handbook.extensions import db
 from handbook.organizations.admin import MemberView
 from handbook.organizations.models import Member, Organization
+from handbook.privacy.models import CorrectionRequest
+from handbook.study.models import PointRule
 from handbook.versioning import is_versioned
 from support import AuthActions, PASSWORD
 
@@ -201,6 +203,26 @@ def test_save_racing_past_the_check_is_refused_by_the_database(app, staff, make,
     assert updates_of(dbq, "member", member.id) == 0
 
 
+def test_save_of_a_row_deleted_meanwhile_is_a_409(staff, make, tree, dbq, monkeypatch):
+    """If the member is deleted between B's check and B's write, is B told so (409), not shown a 500?"""
+    member = make.member(tree["B1"], "Bùi Văn Đã Xóa")
+    b = staff(tree["secretary"])
+    form_b = open_edit(b, "member", member.id)
+    original = MemberView.after_form_change
+
+    def colleague_deletes_meanwhile(self, form, model, is_created):
+        with db.engine.begin() as conn:
+            conn.execute(Member.__table__.delete().where(Member.id == member.id))
+        return original(self, form, model, is_created)
+
+    monkeypatch.setattr(MemberView, "after_form_change", colleague_deletes_meanwhile)
+    response = save(b, "member", member.id, form_b, full_name="Bùi Văn Sửa Muộn")
+
+    assert response.status_code == 409
+    assert "người khác thay đổi" in response.get_data(as_text=True)
+    assert dbq(lambda s: s.get(Member, member.id)) is None
+
+
 def test_a_forged_version_is_refused(staff, make, tree, dbq):
     """Is a form whose version is not a number (or from the future) refused rather than saved?"""
     member = make.member(tree["B1"], "Hoàng Văn Giả")
@@ -246,20 +268,83 @@ def test_moving_a_subtree_does_not_make_its_open_forms_stale(staff, make, tree, 
     assert dbq(lambda s: s.get(Organization, branch.id).name) == "Chi bộ Đã Theo"
 
 
-def test_every_editable_screen_carries_a_row_version(app, staff, tree):
-    """Does every admin screen that can edit rows edit a versioned model, with the version in its form?"""
-    admin_views = app.extensions["handbook_admin"]._views
-    editable = [v for v in admin_views if isinstance(v, ScopedModelView) and v.edit_roles
-                and type(v).can_edit is ScopedModelView.can_edit]
+def _editable_views(app):
+    """The admin screens whose rows some role may edit."""
+    return [v for v in app.extensions["handbook_admin"]._views if isinstance(v, ScopedModelView) and v.edit_roles
+            and type(v).can_edit is ScopedModelView.can_edit]
+
+
+def _a_row_of(app, make, tree, model) -> int:
+    """A row of ``model`` the admin may edit: a fresh one where a maker is at hand, else the newest."""
+    makers = {
+        Organization: lambda: make.org(tree["G1"]),
+        Member: lambda: make.member(tree["B1"]),
+        User: lambda: make.user("member", tree["B1"], make.member(tree["B1"])),
+        Article: lambda: make_article(app, tree["B1"]),
+        Document: lambda: make_document(app, tree["B1"]),
+    }
+    if model in makers:
+        return makers[model]().id
+    with app.app_context():
+        ident = db.session.execute(select(model.id).order_by(model.id.desc()).limit(1)).scalar()
+        if ident is not None:
+            return ident
+        if model is CorrectionRequest:
+            row = CorrectionRequest(member_id=tree["B1.m1"].id, field="phone", requested_value="0912999999")
+        elif model is PointRule:
+            row = PointRule(source="meeting", daily_cap=10)
+        else:
+            raise AssertionError(f"no row of {model.__name__} to edit: add a maker here")
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def test_every_editable_screen_refuses_a_stale_form(app, staff, make, tree, dbq):
+    """Does every admin screen that can edit rows edit a versioned model, send the version with its form,
+    and refuse a form saved after the row changed, leaving the row as it was?"""
+    editable = _editable_views(app)
     assert {v.endpoint for v in editable} >= {"organization", "member", "user", "article", "document", "correction", "pointrule"}
     assert [v.endpoint for v in editable if not is_versioned(v.model)] == []
 
     client = staff(tree["admin"])
     for view in editable:
-        ident = None
-        with app.app_context():
-            ident = db.session.execute(select(view.model.id).limit(1)).scalar()
-        if ident is None:
-            continue
+        ident = _a_row_of(app, make, tree, view.model)
         form = open_edit(client, view.endpoint, ident)
         assert form.get("loaded_version", "").isdigit(), view.endpoint
+        with app.app_context():  # someone else's save
+            db.session.execute(update(view.model).where(view.model.id == ident).values(version=view.model.version + 1))
+            db.session.commit()
+            before = dict(db.session.execute(select(view.model.__table__).where(view.model.id == ident)).mappings().one())
+        response = save(client, view.endpoint, ident, form)
+        assert response.status_code == 409, view.endpoint
+        assert REFUSED in refusal(response), view.endpoint
+        after = dbq(lambda s: dict(s.execute(select(view.model.__table__).where(view.model.id == ident)).mappings().one()))
+        assert after == before, view.endpoint
+
+
+def test_a_lost_race_outside_the_back_office_is_a_409(app, make, tree, dbq, monkeypatch):
+    """A member acknowledges the data notice while staff save their account: is the losing write a 409
+    with a Vietnamese message, never a 500, and nothing half saved?"""
+    import handbook.privacy.views as privacy_views
+
+    person = make.member(tree["B1"], "Trịnh Thị Thông Báo")
+    account = make.user("member", tree["B1"], person)
+    dbq(lambda s: (s.execute(update(User).where(User.id == account.id).values(notice_version=None)), s.commit()))
+    client = app.test_client()
+    AuthActions(client).login(account)
+    page = client.get("/me/notice").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    original = privacy_views.record
+
+    def staff_save_meanwhile(*args, **kwargs):
+        with db.engine.begin() as conn:
+            conn.execute(update(User).where(User.id == account.id).values(active=True, version=User.version + 1))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(privacy_views, "record", staff_save_meanwhile)
+    response = client.post("/me/notice", data={"csrf_token": token})
+
+    assert response.status_code == 409
+    assert "người khác thay đổi" in response.get_data(as_text=True)
+    assert dbq(lambda s: s.get(User, account.id).notice_version) is None

@@ -294,12 +294,11 @@ class ScopedModelView(StaffOnly, ModelView):
         """Save only if nobody saved the row since the form was loaded; else refuse and show what changed.
 
         Checked before the form is applied, and again by the database: the UPDATE carries the
-        loaded version, so a save landing between the check and the write fails as stale too.
+        version checked (``WHERE version = ...``), so a save landing between the check and the
+        write fails as stale too (``StaleDataError``, caught in ``handle_view_exception``).
         """
-        if is_versioned(self.model):
-            if conflicts.is_stale(form, model):
-                return self._refuse_stale(form, model)
-            conflicts.base_on_loaded_version(form, model)
+        if is_versioned(self.model) and conflicts.is_stale(form, model):
+            return self._refuse_stale(form, model)
         if super().update_model(form, model):
             return True
         if g.pop("stale_flush", False):

@@ -5,7 +5,6 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 from sqlalchemy import inspect, select
-from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import HiddenField
 
 from handbook.text import nfc
@@ -35,14 +34,6 @@ def is_stale(form, model) -> bool:
     """Was the row saved by someone else after this form was loaded?"""
     version = loaded_version(form)
     return version is not None and version != model.version
-
-
-def base_on_loaded_version(form, model) -> None:
-    """Make the save's UPDATE carry ``WHERE version = <the version the form was loaded at>``: a save
-    that lands between the check and this request's write is then refused by the database itself."""
-    version = loaded_version(form)
-    if version is not None and version > 0:
-        set_committed_value(model, "version", version)
 
 
 def _comparable(value):

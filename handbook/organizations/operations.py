@@ -35,6 +35,7 @@ def move_organization(
     new_path = (new_parent.path if new_parent is not None else "/") + path_segment(org.id)
     depth_delta = ((new_parent.depth + 1) if new_parent is not None else 0) - old_depth
     low, high = old_path, old_path[:-1] + "0"
+    # Deliberately leaves each row's version alone: a path follows the parents, nobody types it (handbook.versioning).
     session.execute(
         update(Organization)
         .where(Organization.path >= low, Organization.path < high)
