@@ -37,11 +37,13 @@ def is_stale(form, model) -> bool:
 
 
 def _comparable(value):
-    """A value reduced for comparison: blanks alike, text in NFC and trimmed, rows by id."""
+    """A value reduced for comparison: blanks alike, text in NFC and trimmed, times to the second, rows by id."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
         return nfc(value).strip() or None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)  # the form shows seconds only
     if hasattr(value, "__table__"):
         return (type(value).__name__, getattr(value, "id", None))
     return value
