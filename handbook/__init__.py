@@ -5,6 +5,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
 
 from handbook.config import Config
 from handbook.extensions import babel, csrf, db, login_manager, migrate
@@ -76,6 +77,7 @@ ERRORS = {
     403: "Bạn không có quyền truy cập trang này.",
     404: "Không tìm thấy trang hoặc bản ghi.",
     405: "Phương thức không được hỗ trợ.",
+    409: "Dữ liệu vừa được người khác thay đổi nên chưa lưu được. Vui lòng tải lại trang và thử lại.",
     413: "Tệp hoặc dữ liệu gửi lên quá lớn.",
     429: "Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút.",
     500: "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
@@ -97,3 +99,9 @@ def _register_error_pages(app: Flask) -> None:
     def csrf_error(_exc):
         """A missing or stale CSRF token: refuse, and tell the person what to do."""
         return render(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+
+    @app.errorhandler(StaleDataError)
+    def stale_row(_exc):
+        """A row another request changed between this one's read and its write: nothing was saved."""
+        db.session.rollback()
+        return render(409, ERRORS[409])

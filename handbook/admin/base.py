@@ -4,7 +4,7 @@ import tempfile
 import time
 from datetime import date, datetime, timezone
 
-from flask import Response, abort, g, redirect, request, send_file, stream_with_context, url_for
+from flask import Response, abort, flash, g, make_response, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin._compat import csv_encode
 from flask_admin.babel import gettext
@@ -13,10 +13,12 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
-from sqlalchemy import Unicode, cast, inspect, or_
+from sqlalchemy import Unicode, cast, inspect, or_, select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 from wtforms.validators import ValidationError
 
+from handbook.admin import conflicts
 from handbook.audit.operations import clean, model_changes, record
 from handbook.auth.scope import parse_id, record_refusal, scoped
 from handbook.auth.sessions import recent_login
@@ -25,8 +27,10 @@ from handbook.extensions import db
 from handbook.forms import Form
 from handbook.security import check_rate
 from handbook.text import like_pattern
+from handbook.versioning import is_versioned
 
 OUT_OF_SCOPE = "Bản ghi nằm ngoài phạm vi tổ chức bạn được quản lý."
+STALE_ROW = "Bản ghi vừa được người khác thay đổi hoặc xóa nên chưa lưu được. Vui lòng tải lại trang và thử lại."
 
 
 def _entity_of(query):
@@ -264,10 +268,19 @@ class ScopedModelView(StaffOnly, ModelView):
     def create_form(self, obj=None):
         return self._scope_form(super().create_form(obj))
 
+    def get_edit_form(self):
+        """The edit form, carrying the version of the row it shows when the model has one."""
+        form_class = super().get_edit_form()
+        if is_versioned(self.model):
+            form_class = type(form_class.__name__, (form_class,), {conflicts.VERSION_FIELD: conflicts.VersionField()})
+        return form_class
+
     def edit_form(self, obj=None):
         form = self._scope_form(super().edit_form(obj))
         # Flask-Admin's own BaseForm remembers the row; its Unique validator needs it to let a row keep its value.
         form._obj = obj
+        if obj is not None and request.method == "GET" and hasattr(form, conflicts.VERSION_FIELD):
+            getattr(form, conflicts.VERSION_FIELD).data = str(obj.version)
         return form
 
     def list_form(self, obj=None):
@@ -279,6 +292,51 @@ class ScopedModelView(StaffOnly, ModelView):
         return ScopedAjaxLoader(name, db, remote, **options)
 
     # -- writing ------------------------------------------------------------------------------
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """Flask-Admin's edit page; a save refused as stale answers 409 Conflict with the form reloaded."""
+        response = super().edit_view()
+        return make_response(response, 409) if g.pop("edit_conflict", False) else response
+
+    def update_model(self, form, model):
+        """Save only if nobody saved the row since the form was loaded; else refuse and show what changed.
+
+        Checked before the form is applied, and again by the database: the UPDATE carries the
+        version checked (``WHERE version = ...``), so a save landing between the check and the
+        write fails as stale too (``StaleDataError``, caught in ``handle_view_exception``).
+        """
+        if is_versioned(self.model) and conflicts.is_stale(form, model):
+            return self._refuse_stale(form, model)
+        if super().update_model(form, model):
+            return True
+        if g.pop("stale_flush", False):
+            ident = inspect(model).identity[0]  # not model.id: reading an expired, deleted row raises
+            if db.session.execute(select(self.model.id).where(self.model.id == ident)).first() is None:
+                abort(409)  # deleted meanwhile: nothing left to show in the form
+            return self._refuse_stale(form, model)
+        return False
+
+    def _refuse_stale(self, form, model) -> bool:
+        """Nothing saved: tell who saved last, when, and each field as saved now vs. as submitted."""
+        rows = conflicts.differences(form, model)
+        flash(conflicts.conflict_message(rows, conflicts.last_update(self.audit_entity, model.id)), "error")
+        conflicts.reload_form(form, model)
+        g.edit_conflict = True
+        return False
+
+    def handle_view_exception(self, exc):
+        """A row changed by someone else between this save's check and its write is a conflict, not an
+        error; a change refused for lack of rights marks the request, so its page answers 403."""
+        if isinstance(exc, Refused):
+            g.refused = True
+        if isinstance(exc, StaleDataError):
+            if request.endpoint == f"{self.endpoint}.edit_view":
+                g.stale_flush = True  # update_model shows the differences
+            else:
+                flash(STALE_ROW, "error")
+            return True
+        return super().handle_view_exception(exc)
+
     def check_scope(self, model):
         """Refuse a create or edit that would leave ``model`` outside the user's scope."""
         db.session.flush()
@@ -311,12 +369,6 @@ class ScopedModelView(StaffOnly, ModelView):
         record("refused_rights", self.audit_entity, entity_id, separate=True,
                detail={"screen": str(self.name), "reason": message, **detail})
         return Refused(message)
-
-    def handle_view_exception(self, exc):
-        """A refused change marks the request, so that the page showing its message answers 403."""
-        if isinstance(exc, Refused):
-            g.refused = True
-        return super().handle_view_exception(exc)
 
     def render(self, template, **kwargs):
         """Flask-Admin's page; 403 when this request's change was refused."""

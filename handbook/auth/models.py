@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from handbook.extensions import db
 from handbook.organizations.models import Member, Organization, utcnow
+from handbook.versioning import Versioned
 
 ROLES = {
     "admin": "Quản trị (Ban Tổ chức Tỉnh ủy)",
@@ -57,10 +58,16 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Versioned, db.Model):
     """A login to the handbook with a role and an organization scope."""
 
     __tablename__ = "user_account"
+    # Written by logins, password changes and the data notice, none of which the account form shows:
+    # they must not make an open form stale, nor race each other on the version.
+    unversioned = frozenset({
+        "password_hash", "session_token", "failed_logins", "locked_until", "last_login_at",
+        "notice_version", "notice_acknowledged_at",
+    })
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(120), unique=True)

@@ -12,6 +12,7 @@ from handbook.content.sanitize import html_to_text, sanitize_html
 from handbook.extensions import db
 from handbook.organizations.models import Member, Organization, scope_by_member, utcnow
 from handbook.text import nfc, search_key
+from handbook.versioning import Versioned
 
 DOCUMENT_TYPES = {
     "resolution": "Nghị quyết",
@@ -73,7 +74,7 @@ class PublishedContent:
         return STATUSES.get(self.status, self.status)
 
 
-class Article(PublishedContent, db.Model):
+class Article(PublishedContent, Versioned, db.Model):
     """A news article (tin tức): rich text sanitized on save, published to an organization's subtree."""
 
     __tablename__ = "article"
@@ -120,7 +121,7 @@ class Article(PublishedContent, db.Model):
         return self.title or ""
 
 
-class Document(PublishedContent, db.Model):
+class Document(PublishedContent, Versioned, db.Model):
     """A party document (văn bản): resolution, regulation, directive... with its files."""
 
     __tablename__ = "document"

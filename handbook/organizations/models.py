@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from handbook.extensions import db
 from handbook.text import mask_national_id, nfc, search_key, vi_sort_key
+from handbook.versioning import Versioned
 
 
 # Vietnam's time is UTC+7 all year (no daylight saving): days, years and schedules are counted in it.
@@ -97,10 +98,12 @@ def path_within(column, path: str):
     return and_(column >= low, column < high)
 
 
-class Organization(db.Model):
+class Organization(Versioned, db.Model):
     """A party organization at any level; ``path`` is the materialized path of padded ids, '/00000001/00000014/'."""
 
     __tablename__ = "organization"
+    # The path follows the parent: rewritten by the move's bulk UPDATE, never typed into a form.
+    unversioned = frozenset({"path", "depth"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -192,7 +195,7 @@ class OrganizationMove(db.Model):
         return f"{self.organization_id}: {self.from_path} → {self.to_path}"
 
 
-class Member(db.Model):
+class Member(Versioned, db.Model):
     """A party member (đảng viên), the fields of the 7-HSĐV register."""
 
     __tablename__ = "member"

@@ -130,6 +130,7 @@ def move_organization(
         new_path = new_parent.path + path_segment(org.id)
         new_depth = new_parent.depth + 1
         low, high = old_path, old_path[:-1] + "0"
+        # Deliberately leaves each row's version alone: a path follows the parents, nobody types it (handbook.versioning).
         session.execute(
             update(Organization)
             .where(Organization.path >= low, Organization.path < high)

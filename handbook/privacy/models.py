@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handbook.extensions import db
 from handbook.organizations.models import MEMBER_LABELS, Member, scope_by_member, utcnow
+from handbook.versioning import Versioned
 
 CORRECTION_STATUSES = {
     "pending": "Chờ xử lý",
@@ -23,7 +24,7 @@ CORRECTABLE_FIELDS = {
 }
 
 
-class CorrectionRequest(db.Model):
+class CorrectionRequest(Versioned, db.Model):
     """A member asks for one field of their record to be corrected; the secretary answers."""
 
     __tablename__ = "correction_request"

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handbook.extensions import db
 from handbook.organizations.models import Member, scope_by_member, utcnow
+from handbook.versioning import Versioned
 
 # The sources of points; a rule row may override each one's daily cap.
 POINT_SOURCES = {
@@ -18,7 +19,7 @@ POINT_SOURCES = {
 }
 
 
-class PointRule(db.Model):
+class PointRule(Versioned, db.Model):
     """How a source of points is limited: the most points one member may earn from it in a day."""
 
     __tablename__ = "point_rule"

@@ -16,9 +16,18 @@ branch_labels = None
 depends_on = None
 
 
+# Every table whose rows a screen edits (see handbook.versioning.Versioned).
+TABLES = ("organization", "member", "user_account", "article", "document", "correction_request", "point_rule")
+
+
 def upgrade():
-    pass
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            # The server default gives every existing row version 1.
+            batch_op.add_column(sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False))
 
 
 def downgrade():
-    pass
+    for table in reversed(TABLES):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('version')
