@@ -83,3 +83,32 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (2, 2), "red").save(out, "PNG")
     return out.getvalue()
+
+
+# Markers a test appends to a PDF (after %%EOF, where readers ignore it) to pick the extractor's behaviour.
+GREEDY = b"\n%GREEDY\n"
+
+
+def hanging(data: bytes, pid_file) -> bytes:
+    """``data`` marked so that the tests' extractor hangs on it, noting its process id in ``pid_file``."""
+    return data + b"\n%HANGS " + str(pid_file).encode() + b"\n"
+
+
+def testing_extractor(data: bytes):
+    """TEXT_EXTRACTOR for tests, run in the extraction's child process: hangs on a file marked by
+    ``hanging``, asks for 4 GB on one marked GREEDY, else is the real one."""
+    import os
+    import re
+    import time
+
+    from handbook.content.extraction import pdf_text
+
+    hang = re.search(rb"\n%HANGS (\S+)\n$", data)
+    if hang:
+        with open(hang.group(1).decode(), "w") as out:
+            out.write(str(os.getpid()))
+        time.sleep(3600)
+    if data.endswith(GREEDY):
+        hoard = bytearray(4 * 1024 ** 3)
+        return str(len(hoard))
+    return pdf_text(data)

@@ -6,6 +6,7 @@ from handbook.privacy.export import local_time
 JOB_LABELS = {
     "purge-sessions": "Dọn phiên đăng nhập cũ",
     "sweep-uploads": "Dọn tệp không còn dùng",
+    "extract-text": "Trích xuất văn bản tệp tải lên",
 }
 assert set(JOB_LABELS) == {job.name for job in JOBS}, "every job needs a Vietnamese label"
 
