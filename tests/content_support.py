@@ -85,6 +85,25 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
+def slow_pdf(levels: int = 9, fan: int = 4) -> bytes:
+    """A 1 KB PDF crafted to be slow to read: each node of its page tree lists the next one ``fan``
+    times, so a reader walks fan**levels pages (262,144; pypdf gives up at 100,000, after seconds)."""
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2 + levels: b"<< /Type /Page /MediaBox [0 0 10 10] >>"}
+    for depth in range(levels):
+        kids = " ".join([f"{3 + depth} 0 R"] * fan)
+        objects[2 + depth] = f"<< /Type /Pages /Kids [{kids}] /Count {fan ** (levels - depth)} >>".encode()
+    out, offsets = io.BytesIO(), {}
+    out.write(b"%PDF-1.4\n")
+    for number in sorted(objects):
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, objects[number]))
+    xref, size = out.tell(), len(objects) + 1
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+    out.write(b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size)))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+    return out.getvalue()
+
+
 # Markers a test appends to a PDF (after %%EOF, where readers ignore it) to pick the extractor's behaviour.
 GREEDY = b"\n%GREEDY\n"
 

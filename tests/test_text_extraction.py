@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from content_support import GREEDY, hanging, pdf_bytes
+from content_support import GREEDY, hanging, pdf_bytes, slow_pdf
 from handbook.content.models import Attachment, Document
 from support import AuthActions, csrf_token
 
@@ -66,8 +66,9 @@ def _extract(app):
 
 
 def test_upload_returns_without_extracting_and_the_job_makes_it_searchable(app, auth, client, tree, dbq, reader, monkeypatch, tmp_path):
-    """Does an upload through the admin page save the document at once with its text pending, not yet
-    found by a word of the PDF, and found once the scheduler's job has run?"""
+    """Does an upload of a PDF and of a PDF crafted to be slow to read save the document at once with
+    both texts pending, not yet found by a word of the PDF; and once the scheduler's job has run, is the
+    document found by it, the crafted file failed within the bound?"""
     import pypdf
 
     def refuse(*_args, **_kwargs):
@@ -78,17 +79,20 @@ def test_upload_returns_without_extracting_and_the_job_makes_it_searchable(app, 
     with pytest.MonkeyPatch.context() as request_only:
         request_only.setattr(pypdf, "PdfReader", refuse)
         response = _publish(client, "Nghị quyết chờ trích xuất TX1", tree["C1"], [
-            (hanging(pdf_bytes("Chuyen doi so QWERTX"), tmp_path / "hung.pid"), "nghị quyết.pdf")])
+            (hanging(pdf_bytes("Chuyen doi so QWERTX"), tmp_path / "hung.pid"), "nghị quyết.pdf"),
+            (slow_pdf(), "chậm.pdf")])
     assert response.status_code == 302
-    assert _files_of(dbq, "Nghị quyết chờ trích xuất TX1") == [("pdf", "pending", False, None)]
+    assert _files_of(dbq, "Nghị quyết chờ trích xuất TX1") == [("pdf", "pending", False, None)] * 2
     assert reader("qwertx") == []
     assert "Đang chờ" in client.get("/admin/document/?search=TX1").get_data(as_text=True)
-    monkeypatch.setitem(app.config, "TEXT_EXTRACTOR", REAL_EXTRACTOR)  # the job reads it for real
+    monkeypatch.setitem(app.config, "TEXT_EXTRACTOR", REAL_EXTRACTOR)  # the job reads them for real
+    monkeypatch.setitem(app.config, "EXTRACT_TIMEOUT_SECONDS", 2)
     _extract(app)
-    [(kind, state, timed, text)] = _files_of(dbq, "Nghị quyết chờ trích xuất TX1")
+    [(kind, state, timed, text), slow] = _files_of(dbq, "Nghị quyết chờ trích xuất TX1")
     assert (kind, state, timed) == ("pdf", "done", True) and "QWERTX" in text
+    assert slow == ("pdf", "failed", True, None)
     assert reader("qwertx") == ["Nghị quyết chờ trích xuất TX1"]
-    assert "Xong" in client.get("/admin/document/?search=TX1").get_data(as_text=True)
+    assert "Lỗi" in client.get("/admin/document/?search=TX1").get_data(as_text=True)
 
 
 def test_a_hanging_file_is_killed_and_the_others_are_still_extracted(app, auth, client, tree, dbq, reader, tmp_path, monkeypatch):

@@ -99,16 +99,15 @@ def extract_file(path: str, extractor: str, timeout: float, memory_mb: int) -> t
     child.start()
     writer.close()
     try:
-        # The clock starts once the child is ready, so a busy machine's slow start is not the file's fault.
-        for wait in (CHILD_START_SECONDS, timeout):
-            if not reader.poll(wait):
-                return False, "timeout" if wait == timeout else "child did not start"
+        if not reader.poll(CHILD_START_SECONDS):
+            return False, "child did not start"
+        kind, value = reader.recv()
+        if kind == "ready":
+            # The clock starts once the child is ready: a busy machine's slow start is not the file's fault.
+            if not reader.poll(timeout):
+                return False, f"timeout after {timeout:g} s"
             kind, value = reader.recv()
-            if kind == "ok":
-                return True, value
-            if kind == "error":
-                return False, value
-        return False, "no answer"
+        return kind == "ok", value
     except EOFError:
         return False, f"child ended (exit code {child.exitcode})"
     finally:
