@@ -3,6 +3,9 @@ record ends the account and every login session, in the same transaction, audite
 
 The attack seen: a deleted member's account, and an expelled member's, still read branch documents.
 """
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -35,14 +38,30 @@ def _staff(app, user):
     return client
 
 
+def _hidden_fields(client, url) -> dict:
+    """The hidden inputs of the form at ``url`` (the CSRF token, and whatever else the screen carries)."""
+    page = client.get(url).get_data(as_text=True)
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
+        if 'type="hidden"' in tag and name:
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    assert "csrf_token" in fields, f"no form on {url}"
+    return fields
+
+
+def _post_edit(client, screen, row_id, data):
+    """Post the edit form of ``screen`` for ``row_id`` with ``data`` and the form's own hidden fields."""
+    url = f"/admin/{screen}/edit/?id={row_id}"
+    return client.post(url, data={**_hidden_fields(client, url), **data})
+
+
 def _edit_member(client, member, **changes):
     """Post the member screen's edit form for ``member`` with ``changes``."""
-    token = csrf_token(client, f"/admin/member/edit/?id={member.id}")
-    data = {"csrf_token": token, "full_name": member.full_name, "card_number": member.card_number,
+    data = {"full_name": member.full_name, "card_number": member.card_number,
             "organization": str(member.organization_id), "status": member.status, "position": "member",
             "gender": "male"}
-    data.update(changes)
-    return client.post(f"/admin/member/edit/?id={member.id}", data=data)
+    return _post_edit(client, "member", member.id, {**data, **changes})
 
 
 def _assert_account_ended(app, dbq, user, phone, reason):
@@ -139,9 +158,8 @@ def test_readmitted_member_is_not_reactivated_silently(app, make, dbq, tree):
     assert _edit_member(staff, member, status="expelled").status_code == 302
 
     def reactivate():
-        token = csrf_token(staff, f"/admin/user/edit/?id={user.id}")
-        return staff.post(f"/admin/user/edit/?id={user.id}", data={
-            "csrf_token": token, "login": user.login, "role": "member", "organization": str(tree["B1"].id),
+        return _post_edit(staff, "user", user.id, {
+            "login": user.login, "role": "member", "organization": str(tree["B1"].id),
             "member": str(member.id), "active": "y", "new_password": ""})
 
     refused = reactivate()
