@@ -33,6 +33,11 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
     # Uploaded files live outside static/; None means instance/uploads.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None
+    # Text of uploaded PDFs is read by the scheduler, one child process per file, killed past these bounds.
+    EXTRACT_TIMEOUT_SECONDS = float(os.environ.get("EXTRACT_TIMEOUT_SECONDS", "20"))
+    EXTRACT_MEMORY_MB = int(os.environ.get("EXTRACT_MEMORY_MB", "512"))
+    EXTRACT_BATCH = int(os.environ.get("EXTRACT_BATCH", "100"))  # files per run of the job
+    TEXT_EXTRACTOR = "handbook.content.extraction:pdf_text"  # "module:function(bytes) -> str | None"
 
     # The province's yearly target of accumulated points per member (DESIGN §5); configurable by regulation.
     POINTS_YEARLY_TARGET = int(os.environ.get("POINTS_YEARLY_TARGET", "100"))

@@ -3,7 +3,9 @@
 Each job is a plain function ``fn(session, now) -> dict`` in its domain's ``tasks.py``, listed in
 ``JOBS``. ``run_job`` first claims the (job, period) row of ``job_run``; the unique constraint makes
 a second scheduler, a restart or an overlapping run skip the period instead of running twice
-(STACK-NOTES: two schedulers ran each job twice). ``flask --app wsgi scheduler`` runs them on time;
+(STACK-NOTES: two schedulers ran each job twice). A frequent job has no period (``period=None``):
+it runs at every tick without a ``job_run`` row and claims its own work item by item, so that two
+schedulers never do the same item. ``flask --app wsgi scheduler`` runs them on time;
 ``flask --app wsgi jobs run NAME`` runs one now.
 """
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Job:
     name: str
     func: str  # "module:function"
     cron: dict = field(default_factory=dict)
-    period: str = "day"  # "day" or "month": the job runs once per period
+    period: str | None = "day"  # "day" or "month": the job runs once per period; None: at every tick
     description: str = ""
 
 
@@ -47,6 +49,8 @@ JOBS = (
         "Delete rate-limit counters whose window has ended (database-backed limits only)."),
     Job("sweep-uploads", "handbook.content.tasks:sweep_orphan_uploads", {"hour": 3, "minute": 40}, "day",
         "Delete stored files no document or article refers to (left by failed saves), older than a day."),
+    Job("extract-text", "handbook.content.tasks:extract_pending_text", {"second": "*/30"}, None,
+        "Extract the text of newly uploaded PDFs for search, each file in a child process with a time bound."),
 )
 
 
@@ -103,26 +107,37 @@ def _claim(session, job: Job, period: str, now: datetime) -> int | None:
     return run_id
 
 
+def _execute(session, job: Job, now: datetime, period: str) -> tuple[dict, bool]:
+    """Run the job's function and commit: (its result, True), or (the error, False) rolled back."""
+    try:
+        result = _function(job)(session, now)
+        session.commit()
+        return result, True
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run and logged
+        session.rollback()
+        log.exception("job %s failed for %s", job.name, period)
+        return {"error": repr(exc), "trace": traceback.format_exc()[-2000:]}, False
+
+
 def run_job(name: str, now: datetime | None = None, on_demand: bool = False) -> dict | None:
     """Run job ``name`` for the current period in the current app context; return its result, or
     None when this period already ran. ``on_demand`` runs it again under a period of its own."""
     job = get_job(name)
     now = now or utcnow()
+    session = db.session
+    if job.period is None:
+        # Nothing to claim: the job claims its items itself; every tick would be a row otherwise.
+        result, _ok = _execute(session, job, now, "this tick")
+        log.info("job %s: %s", name, result)
+        return result
     period = period_of(job, now)
     if on_demand:
         period = f"{period} manual {now:%H:%M:%S.%f}"
-    session = db.session
     run_id = _claim(session, job, period, now)
     if run_id is None:
         log.info("job %s: period %s already ran, skipped", name, period)
         return None
-    try:
-        result, ok = _function(job)(session, now), True
-        session.commit()
-    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run and logged
-        session.rollback()
-        result, ok = {"error": repr(exc), "trace": traceback.format_exc()[-2000:]}, False
-        log.exception("job %s failed for %s", name, period)
+    result, ok = _execute(session, job, now, period)
     session.execute(update(JobRun).where(JobRun.id == run_id).values(finished_at=utcnow(), ok=ok, result=result))
     session.commit()
     log.info("job %s for %s: %s", name, period, result)
@@ -186,7 +201,8 @@ def list_jobs():
     """Each job with its schedule, then the latest runs."""
     for job in JOBS:
         when = " ".join(f"{k}={v}" for k, v in job.cron.items())
-        click.echo(f"{job.name}\tonce a {job.period}\t{when} ({TIMEZONE})\t{job.description}")
+        every = f"once a {job.period}" if job.period else "every tick"
+        click.echo(f"{job.name}\t{every}\t{when} ({TIMEZONE})\t{job.description}")
     click.echo("")
     for run in recent_runs(db.session):
         state = "running" if run.finished_at is None else ("ok" if run.ok else "FAILED")

@@ -83,3 +83,51 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (2, 2), "red").save(out, "PNG")
     return out.getvalue()
+
+
+def slow_pdf(levels: int = 9, fan: int = 4) -> bytes:
+    """A 1 KB PDF crafted to be slow to read: each node of its page tree lists the next one ``fan``
+    times, so a reader walks fan**levels pages (262,144; pypdf gives up at 100,000, after seconds)."""
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2 + levels: b"<< /Type /Page /MediaBox [0 0 10 10] >>"}
+    for depth in range(levels):
+        kids = " ".join([f"{3 + depth} 0 R"] * fan)
+        objects[2 + depth] = f"<< /Type /Pages /Kids [{kids}] /Count {fan ** (levels - depth)} >>".encode()
+    out, offsets = io.BytesIO(), {}
+    out.write(b"%PDF-1.4\n")
+    for number in sorted(objects):
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, objects[number]))
+    xref, size = out.tell(), len(objects) + 1
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+    out.write(b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size)))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+    return out.getvalue()
+
+
+# Markers a test appends to a PDF (after %%EOF, where readers ignore it) to pick the extractor's behaviour.
+GREEDY = b"\n%GREEDY\n"
+
+
+def hanging(data: bytes, pid_file) -> bytes:
+    """``data`` marked so that the tests' extractor hangs on it, noting its process id in ``pid_file``."""
+    return data + b"\n%HANGS " + str(pid_file).encode() + b"\n"
+
+
+def testing_extractor(data: bytes):
+    """TEXT_EXTRACTOR for tests, run in the extraction's child process: hangs on a file marked by
+    ``hanging``, asks for 4 GB on one marked GREEDY, else is the real one."""
+    import os
+    import re
+    import time
+
+    from handbook.content.extraction import pdf_text
+
+    hang = re.search(rb"\n%HANGS (\S+)\n$", data)
+    if hang:
+        with open(hang.group(1).decode(), "w") as out:
+            out.write(str(os.getpid()))
+        time.sleep(3600)
+    if data.endswith(GREEDY):
+        hoard = bytearray(4 * 1024 ** 3)
+        return str(len(hoard))
+    return pdf_text(data)

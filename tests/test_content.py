@@ -179,14 +179,23 @@ def _new_document(client, title, org, files=(), **fields):
     return client.post("/admin/document/new/", data=data, content_type="multipart/form-data")
 
 
+def extract_now(app):
+    """Run the text extraction job, as the scheduler does."""
+    from handbook.jobs import run_job
+
+    with app.app_context():
+        return run_job("extract-text")
+
+
 def test_committee_publishes_with_files_and_pdf_text_is_searchable(app, client, auth, tree, dbq, upload_folder):
     """Can committee staff publish a document with a PDF, a DOCX and an image, stored outside static/
-    under generated names, with the PDF's text found by search?"""
+    under generated names, with the PDF's text found by search once extracted?"""
     auth.login(tree["committee"])
     response = _new_document(client, "Kế hoạch có tệp HH8", tree["G1"], files=[
         (pdf_bytes("Chuyen doi so ZQXW"), "kế hoạch.pdf"), (docx_bytes(), "phụ lục.docx"), (png_bytes(), "ảnh.png"),
     ])
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    extract_now(app)
     files = dbq(lambda s: [(a.kind, a.original_name, a.stored_name, a.text_content) for a in
                            s.execute(select(Attachment).join(Document).where(Document.title == "Kế hoạch có tệp HH8")).scalars()])
     assert sorted(f[0] for f in files) == ["docx", "pdf", "png"]
@@ -368,6 +377,7 @@ def test_removing_a_file_removes_its_text_from_search(app, client, auth, tree, d
     """When committee staff delete a document's PDF, does its text stop finding the document?"""
     auth.login(tree["committee"])
     assert _new_document(client, "Tệp bị xóa UU21", tree["C1"], files=[(pdf_bytes("Vanished XKCDQ"), "a.pdf")]).status_code == 302
+    extract_now(app)
     file_id = dbq(lambda s: s.execute(select(Attachment.id).join(Document).where(Document.title == "Tệp bị xóa UU21")).scalar_one())
     key = dbq(lambda s: s.execute(select(Document.search_key).where(Document.title == "Tệp bị xóa UU21")).scalar_one())
     assert "xkcdq" in key

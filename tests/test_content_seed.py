@@ -71,7 +71,8 @@ def test_demo_content_has_real_documents_and_news(app, tree, client, auth, make)
         doc = db.session.execute(select(Document).where(Document.number == "35-NQ/TW")).scalars().first()
         assert doc is not None and doc.level == "central" and doc.is_visible
         assert "nen tang tu tuong" in doc.search_key
-        assert [a.original_name for a in doc.attachments] == ["35-NQ-TW.pdf"]
+        # Seeded files come with their text: already extracted, so searchable at once.
+        assert [(a.original_name, a.text_state) for a in doc.attachments] == [("35-NQ-TW.pdf", "done")]
         file_id, doc_id = doc.attachments[0].id, doc.id
     auth.login(make.user("member", tree["B1"], make.member(tree["B1"], "Tải Văn Bản")))
     response = client.get(f"/documents/{doc_id}/files/{file_id}")

@@ -272,6 +272,7 @@ def test_seeded_documents_come_with_real_pdf_files_and_the_point_rules(seeded):
         assert data.startswith(b"%PDF-") and len(data) == sample.size
         extracted = " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
         assert sample.document.number in extracted and sample.document.number in sample.text_content
+        assert sample.text_state == "done"
         assert sample.original_name == sample.document.number.replace("/", "-") + ".pdf"
         rules = dict(db.session.execute(select(PointRule.source, PointRule.daily_cap)).all())
         assert rules == DEFAULT_DAILY_CAPS

@@ -7,6 +7,7 @@ JOB_LABELS = {
     "purge-sessions": "Dọn phiên đăng nhập cũ",
     "purge-throttle": "Dọn bộ đếm giới hạn truy cập",
     "sweep-uploads": "Dọn tệp không còn dùng",
+    "extract-text": "Trích xuất văn bản tệp tải lên",
 }
 assert set(JOB_LABELS) == {job.name for job in JOBS}, "every job needs a Vietnamese label"
 

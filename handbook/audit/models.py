@@ -18,6 +18,7 @@ ACTIONS = {
     "reauth_failed": "Xác thực lại sai",
     "password_change": "Đổi mật khẩu",
     "session_end": "Kết thúc phiên",
+    "account_ended": "Kết thúc tài khoản theo hồ sơ đảng viên",
     "notice_ack": "Xác nhận thông báo dữ liệu",
     "refused_404": "Từ chối (ngoài phạm vi)",
     "refused_403": "Từ chối (không có quyền)",

@@ -115,8 +115,11 @@ class User(UserMixin, Versioned, db.Model):
 
     @property
     def is_active(self) -> bool:
-        """Deactivated accounts cannot log in or keep a session."""
-        return self.active
+        """Deactivated accounts, and those of members who have left the Party, cannot log in or keep a session."""
+        from handbook.auth.membership import membership_ended
+
+        # The member's status too: a change that bypassed the session (raw SQL) still locks them out.
+        return self.active and not membership_ended(self.member)
 
     @property
     def role_label(self) -> str:

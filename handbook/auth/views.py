@@ -36,7 +36,7 @@ def load_user(user_id: str):
     if found is None:
         return None
     user, row = found
-    if user.session_token != token or not user.active or valid_session(user, row) is None:
+    if user.session_token != token or not user.is_active or valid_session(user, row) is None:
         return None
     user.session_key = key
     g.user_session = row

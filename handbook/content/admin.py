@@ -5,11 +5,13 @@ from flask import g, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.orm import selectinload
 from wtforms import FileField, MultipleFileField
 from wtforms.validators import ValidationError
 
 from handbook.admin.base import ScopedModelView, StaffOnly
 from handbook.auth.scope import current_scope
+from handbook.content.extraction import TEXT_STATES, initial_text_state
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, Article, Attachment, Document, ReadMark
 from handbook.content.operations import read_counts_by_organization, top_read_documents
 from handbook.content.uploads import DOCUMENT_KINDS, IMAGE_KINDS, UploadError, remove_stored, store_upload
@@ -142,13 +144,27 @@ def _files_formatter(view, context, model, name):
     return Markup("<br>").join(a.original_name for a in model.attachments)
 
 
-class DocumentView(_PublishingView):
-    """Party documents with their files; an uploaded PDF's text is extracted for search."""
+def _text_state_label(view, context, model, name):
+    """A file's text extraction: waiting, done or failed ("—" when the kind has no text)."""
+    return TEXT_STATES.get(model.text_state, "—")
 
-    column_list = ["doc_type", "number", "title", "level", "issued_on", "organization", "status", "points"]
+
+def _document_text_state(view, context, model, name):
+    """A document's text extraction across its files: failed if one failed, waiting while one waits, else done."""
+    states = {a.text_state for a in model.attachments if a.text_state}
+    for state in ("failed", "pending", "done"):
+        if state in states:
+            return TEXT_STATES[state]
+    return "—"
+
+
+class DocumentView(_PublishingView):
+    """Party documents with their files; an uploaded PDF's text is extracted for search after the save."""
+
+    column_list = ["doc_type", "number", "title", "level", "issued_on", "organization", "status", "points", "text_extraction"]
     column_details_list = [
         "doc_type", "number", "title", "issuing_body", "issued_on", "level", "summary", "organization",
-        "status", "published_at", "points", "attachments", "created_at",
+        "status", "published_at", "points", "attachments", "text_extraction", "created_at",
     ]
     column_export_list = ["doc_type", "number", "title", "issuing_body", "issued_on", "level", "organization.name", "status", "points"]
     column_searchable_list = ["title", "number"]
@@ -158,7 +174,7 @@ class DocumentView(_PublishingView):
     column_select_related_list = [Document.organization]
     column_formatters = {
         "doc_type": _choice_label(DOCUMENT_TYPES), "level": _choice_label(DOCUMENT_LEVELS),
-        "status": _status_label, "attachments": _files_formatter,
+        "status": _status_label, "attachments": _files_formatter, "text_extraction": _document_text_state,
     }
     column_formatters_export = {
         "doc_type": _choice_label(DOCUMENT_TYPES), "level": _choice_label(DOCUMENT_LEVELS), "status": _status_label,
@@ -168,7 +184,7 @@ class DocumentView(_PublishingView):
         "issued_on": "Ngày ban hành", "level": "Cấp", "summary": "Tóm tắt", "body_text": "Toàn văn",
         "organization": "Tổ chức đăng", "organization.name": "Tổ chức đăng", "organization.code": "Mã tổ chức",
         "status": "Trạng thái", "published_at": "Thời điểm xuất bản", "points": "Điểm đọc",
-        "attachments": "Tệp đính kèm", "created_at": "Ngày tạo",
+        "attachments": "Tệp đính kèm", "text_extraction": "Trích xuất văn bản", "created_at": "Ngày tạo",
     }
     form_columns = [
         "doc_type", "number", "title", "issuing_body", "issued_on", "level", "summary", "body_text", "files",
@@ -185,8 +201,12 @@ class DocumentView(_PublishingView):
         "points": {"label": "Điểm đọc", "description": POINTS_HELP},
     }
 
+    def get_query(self):
+        """The documents with their files, for the extraction column (one query per page, not per row)."""
+        return super().get_query().options(selectinload(Document.attachments))
+
     def after_form_change(self, form, model, is_created):
-        """Store the uploaded files, each checked by content; extract text from PDFs."""
+        """Store the uploaded files, each checked by content; their text waits for the extractor."""
         super().after_form_change(form, model, is_created)
         for upload in form.files.data or []:
             if upload is None or not getattr(upload, "filename", ""):
@@ -198,7 +218,7 @@ class DocumentView(_PublishingView):
             self._remember_file(stored.stored_name)
             model.attachments.append(Attachment(
                 original_name=stored.original_name, stored_name=stored.stored_name, kind=stored.kind,
-                mime=stored.mime, size=stored.size, text_content=stored.text_content,
+                mime=stored.mime, size=stored.size, text_state=initial_text_state(stored.kind),
             ))
 
     def on_model_delete(self, model):
@@ -218,10 +238,14 @@ class AttachmentView(ScopedModelView):
     can_create = False
     can_edit = False
     can_export = False
-    column_list = ["original_name", "document", "kind", "size", "created_at"]
+    column_list = ["original_name", "document", "kind", "size", "text_state", "text_state_at", "created_at"]
     column_searchable_list = ["original_name"]
+    column_filters = ["text_state"]
+    column_choices = {"text_state": list(TEXT_STATES.items())}  # the filter offers the three states
     column_select_related_list = [Attachment.document]
-    column_labels = {"original_name": "Tên tệp", "document": "Tài liệu", "kind": "Loại", "size": "Dung lượng (byte)", "created_at": "Ngày tải lên"}
+    column_formatters = {"text_state": _text_state_label}
+    column_labels = {"original_name": "Tên tệp", "document": "Tài liệu", "kind": "Loại", "size": "Dung lượng (byte)",
+                     "text_state": "Trích xuất văn bản", "text_state_at": "Lúc trích xuất", "created_at": "Ngày tải lên"}
 
     def on_model_delete(self, model):
         """Remember which file to remove."""

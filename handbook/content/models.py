@@ -198,8 +198,13 @@ class Attachment(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     mime: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
-    # Text extracted from a PDF, for search; None for other kinds or unreadable PDFs.
+    # Text extracted from a PDF, for search; None for other kinds, unreadable PDFs, or not yet extracted.
     text_content: Mapped[str | None] = mapped_column(Text)
+    # Extraction runs outside the request (content/extraction.py): pending, done or failed; None when
+    # the kind has no text to extract. The time is when it ended, or, while pending, when an
+    # extractor took the file.
+    text_state: Mapped[str | None] = mapped_column(String(10), index=True)
+    text_state_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="attachments")

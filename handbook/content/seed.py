@@ -206,7 +206,8 @@ def attach_document_files(session, rng: random.Random, after_id: int = 0, share:
         rows.append({
             "document_id": doc.id, "original_name": f"{(doc.number or str(doc.id)).replace('/', '-')}.pdf",
             "stored_name": stored_name, "kind": "pdf", "mime": "application/pdf", "size": len(data),
-            "text_content": content, "created_at": doc.published_at,
+            "text_content": content, "text_state": "done", "text_state_at": doc.published_at,
+            "created_at": doc.published_at,
         })
     _insert_chunks(session, Attachment.__table__, rows)
     return len(rows)

@@ -1,9 +1,10 @@
-"""Periodic housekeeping of content: stored files nothing refers to."""
+"""Periodic work on content: text of new files for search, stored files nothing refers to."""
 import os
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from handbook.content.extraction import extract_pending
 from handbook.content.models import Article, Attachment
 from handbook.content.uploads import upload_folder
 
@@ -28,3 +29,8 @@ def sweep_orphan_uploads(session, now: datetime) -> dict:
             os.unlink(entry.path)
             deleted += 1
     return {"deleted": deleted, "kept": kept}
+
+
+def extract_pending_text(session, now: datetime) -> dict:
+    """Extract the text of files uploaded since the last run, each bounded in time and memory."""
+    return extract_pending(session, now)

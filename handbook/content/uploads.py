@@ -21,9 +21,6 @@ KINDS = {
 }
 IMAGE_KINDS = ("png", "jpeg", "webp")
 DOCUMENT_KINDS = ("pdf", "docx", *IMAGE_KINDS)
-# Extracting text stops here: a search key needs the opening of a document, not all of it.
-PDF_PAGE_LIMIT = 60
-PDF_TEXT_LIMIT = 20000
 
 
 class UploadError(ValueError):
@@ -39,7 +36,6 @@ class StoredFile:
     kind: str
     mime: str
     size: int
-    text_content: str | None = None
 
 
 def sniff(data: bytes) -> str | None:
@@ -75,26 +71,6 @@ def _image_is_sound(data: bytes) -> bool:
         return False
 
 
-def pdf_text(data: bytes) -> str | None:
-    """The text of a PDF's first pages, or None when it cannot be read (broken or encrypted files)."""
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        parts, size = [], 0
-        for page in reader.pages[:PDF_PAGE_LIMIT]:
-            text = page.extract_text() or ""
-            parts.append(text)
-            size += len(text)
-            if size >= PDF_TEXT_LIMIT:
-                break
-        text = " ".join(" ".join(parts).split())[:PDF_TEXT_LIMIT]
-        return text or None
-    except Exception:  # noqa: BLE001 - a broken PDF is still stored, only not searchable
-        log.warning("could not extract text from an uploaded PDF", exc_info=True)
-        return None
-
-
 def upload_folder() -> str:
     """Where uploads live: UPLOAD_FOLDER, else instance/uploads (never under static/)."""
     folder = current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
@@ -125,7 +101,7 @@ def check_upload(data: bytes, filename: str, allowed=DOCUMENT_KINDS) -> str:
 
 
 def store_upload(file_storage, allowed=DOCUMENT_KINDS) -> StoredFile:
-    """Check an uploaded file by content and save it under a generated name; extract PDF text."""
+    """Check an uploaded file by content and save it under a generated name (its text is extracted later)."""
     original = os.path.basename((file_storage.filename or "tep").replace("\\", "/"))[:255] or "tep"
     data = file_storage.read()
     kind = check_upload(data, original, allowed)
@@ -135,7 +111,6 @@ def store_upload(file_storage, allowed=DOCUMENT_KINDS) -> StoredFile:
         out.write(data)
     return StoredFile(
         original_name=original, stored_name=stored_name, kind=kind, mime=mime, size=len(data),
-        text_content=pdf_text(data) if kind == "pdf" else None,
     )
 
 

@@ -17,8 +17,16 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('document_attachment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('text_state', sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column('text_state_at', sa.DateTime(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_document_attachment_text_state'), ['text_state'], unique=False)
+    # PDFs stored before had their text read during the upload: they are done.
+    op.execute("UPDATE document_attachment SET text_state = 'done', text_state_at = created_at WHERE kind = 'pdf'")
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('document_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_attachment_text_state'))
+        batch_op.drop_column('text_state_at')
+        batch_op.drop_column('text_state')
