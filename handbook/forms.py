@@ -28,7 +28,9 @@ class _VietnameseMessages:
         return _catalogue().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return _catalogue().ungettext(singular, plural, n)
+        # The catalogue lists both English forms as plain entries (Vietnamese has one form), so a plural
+        # lookup found nothing and "Field cannot be longer than 255 characters." stayed English.
+        return _catalogue().ugettext(singular if n == 1 else plural)
 
 
 def clean_text(value):
