@@ -40,7 +40,8 @@ def search_key(value: str | None) -> str:
     """Return the accent-free, lower-case form that searches compare against (đ becomes d)."""
     if not value:
         return ""
-    return _SPACES.sub(" ", unidecode(unicodedata.normalize("NFC", value)).lower()).strip()
+    # Control characters never match anything, and PostgreSQL refuses a NUL in a query's text.
+    return _SPACES.sub(" ", _CONTROL.sub("", unidecode(unicodedata.normalize("NFC", value))).lower()).strip()
 
 
 def like_pattern(term: str) -> str:

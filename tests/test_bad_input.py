@@ -230,3 +230,11 @@ def test_long_titles_summaries_and_corrections_are_refused(app, client, make, tr
     assert r.status_code == 400 and "Tối đa 300 ký tự." in r.get_data(as_text=True)
     assert dbq(lambda s: s.execute(select(func.count()).select_from(CorrectionRequest)
                                    .where(CorrectionRequest.member_id == member.id)).scalar()) == 0
+
+
+def test_member_searches_survive_nul(app, tree):
+    """Does a member's news or library search holding NUL (PostgreSQL refuses it in text) answer 200?"""
+    c = app.test_client()
+    AuthActions(c).login(tree["member"])
+    for url in ("/documents/?q=%00", "/news/?q=a%00b", f"/documents/?q=x%00&year={HUGE}&page={HUGE}"):
+        assert c.get(url).status_code == 200, url
