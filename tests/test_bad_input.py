@@ -181,6 +181,10 @@ def test_digits_are_normalized(app, client, tree, dbq):
     saved = dbq(lambda s: s.execute(select(Member).where(Member.card_number == "83000001")).scalar_one())
     assert (saved.national_id, saved.phone, saved.email, saved.full_name) == (
         "034123456789", "0912345678", "ten.ho@example.vn", "Võ Thị Chuẩn")
+    # The same card typed another way is the same card.
+    r = client.post("/admin/member/new/", data={**_member_form(tree, card_number="８３-000-001"), "csrf_token": token})
+    assert r.status_code == 200 and "Số thẻ đảng viên này đã có" in r.get_data(as_text=True)
+    assert _members_with_card(dbq, "83000001") == 1
 
 
 def test_clean_member_names_every_broken_field():

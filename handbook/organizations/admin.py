@@ -176,5 +176,10 @@ class MemberView(ScopedModelView):
         for field, value in cleaned.items():
             if getattr(model, field) != value:  # unchanged fields stay out of the audit's changes
                 setattr(model, field, value)
+        # Flask-Admin's unique check saw the number as typed ("83 000.001"), not as it is stored.
+        with db.session.no_autoflush:
+            taken = db.session.query(Member.id).filter(Member.card_number == model.card_number, Member.id != model.id).first()
+        if taken:
+            raise ValidationError("Số thẻ đảng viên này đã có trong hệ thống.")
         if model.organization is not None and model.organization.kind not in ("branch", "grassroots"):
             raise ValidationError("Đảng viên phải thuộc một chi bộ.")
