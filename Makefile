@@ -30,9 +30,12 @@ db: install
 demo: db
 	$(FLASK) seed demo --if-empty
 
+# Cookies are Secure-only by default; this plain-HTTP server on 127.0.0.1 turns that off
+# (SECURE_COOKIES=1 make run keeps it on, e.g. behind a local TLS proxy).
+SECURE_COOKIES ?= 0
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (back office: /admin/)"
-	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
+	SECURE_COOKIES=$(SECURE_COOKIES) $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 # The periodic jobs (handbook/jobs.py), in a process of their own: run one next to the web server.
 scheduler: db

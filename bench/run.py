@@ -409,7 +409,8 @@ def _combine(runs: list[dict]) -> dict:
 
 def _serve(url: str, port: int, **env_extra: str) -> subprocess.Popen:
     """gunicorn with the production settings (gunicorn.conf.py) serving bench.wsgi on ``port``."""
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": os.urandom(16).hex(), **env_extra}
+    # Plain HTTP on 127.0.0.1: cookies may not be Secure-only, or the load tool could not log in.
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": os.urandom(16).hex(), "SECURE_COOKIES": "0", **env_extra}
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
          "bench.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

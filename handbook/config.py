@@ -8,6 +8,14 @@ def _bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def secure_cookies() -> bool:
+    """Send cookies only over HTTPS unless told otherwise: SECURE_COOKIES=0 (``make run`` serves plain
+    HTTP on 127.0.0.1 and sets it) or FLASK_DEBUG (development) turn it off."""
+    if os.environ.get("SECURE_COOKIES", "").strip():
+        return _bool("SECURE_COOKIES")
+    return not _bool("FLASK_DEBUG")
+
+
 class Config:
     """Settings for a running handbook; every value can come from the environment."""
 
@@ -22,10 +30,10 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES")
+    SESSION_COOKIE_SECURE = secure_cookies()
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = _bool("SECURE_COOKIES")
+    REMEMBER_COOKIE_SECURE = secure_cookies()
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
 
@@ -84,6 +92,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # The test client and the live server speak plain HTTP.
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = False
     # The suite logs in hundreds of times from one address; the limits are tested on their own.
     LOGIN_RATE_LIMIT = "100000/minute"
     LOGIN_ACCOUNT_ADDRESS_LIMIT = LOGIN_ACCOUNT_LIMIT = LOGIN_DEVICE_LIMIT = "100000/minute"

@@ -1,14 +1,20 @@
 """Helpers for every file the handbook writes for spreadsheets."""
 import re
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from unidecode import unidecode
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize_cell(value):
-    """Make a cell that a spreadsheet would run as a formula read as plain text (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Make a cell safe in any spreadsheet: control characters that openpyxl refuses (and a stored
+    ``\x01`` would turn into a 500) are dropped, and a formula reads as plain text (OWASP CSV injection)."""
+    if not isinstance(value, str):
+        return value
+    # Dropped first: "\x01=cmd" would otherwise start with "=" only once written.
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(_FORMULA_START):
         return "'" + value
     return value
 

@@ -36,7 +36,9 @@ def content_security_policy() -> str:
 
 
 def _set_headers(response):
-    """Put the security headers on every response; HSTS only when served over HTTPS."""
+    """Put the security headers on every response; HSTS only when served over HTTPS. Nothing an
+    authenticated user is sent (pages, exports, files) is kept by a browser or proxy cache; static
+    assets, the web manifest and the service worker keep their own caching."""
     response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -44,6 +46,10 @@ def _set_headers(response):
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("HSTS_SECONDS") and (request.is_secure or current_app.config.get("FORCE_HSTS")):
         response.headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}; includeSubDomains")
+    endpoint = request.endpoint or ""
+    asset = endpoint == "static" or endpoint.endswith(".static") or endpoint in ("portal.manifest", "portal.service_worker")
+    if not asset and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -5,6 +5,10 @@ import unicodedata
 from unidecode import unidecode
 
 _SPACES = re.compile(r"\s+")
+# Control characters other than tab and line breaks (C0, DEL, C1): invisible, refused by openpyxl in a
+# cell and (NUL) by PostgreSQL in text; nobody types them on purpose.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_MESSAGE = "Nội dung có ký tự điều khiển (ký tự ẩn) không hợp lệ. Vui lòng xóa chúng rồi gửi lại."
 
 # Vietnamese alphabetical order; letters outside it (f, j, w, z) keep their Latin place.
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
@@ -20,11 +24,24 @@ def nfc(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value).strip()
 
 
+def has_control_characters(value: str | None) -> bool:
+    """Does ``value`` hold a control character other than tab or a line break?"""
+    return bool(value) and _CONTROL.search(value) is not None
+
+
+def without_control_characters(value: str | None) -> str | None:
+    """Return ``value`` with its control characters (other than tab and line breaks) removed."""
+    if not value:
+        return value
+    return _CONTROL.sub("", value)
+
+
 def search_key(value: str | None) -> str:
     """Return the accent-free, lower-case form that searches compare against (đ becomes d)."""
     if not value:
         return ""
-    return _SPACES.sub(" ", unidecode(unicodedata.normalize("NFC", value)).lower()).strip()
+    # Control characters never match anything, and PostgreSQL refuses a NUL in a query's text.
+    return _SPACES.sub(" ", _CONTROL.sub("", unidecode(unicodedata.normalize("NFC", value))).lower()).strip()
 
 
 def like_pattern(term: str) -> str:

@@ -1,5 +1,6 @@
 """The scoped base view: every admin screen lists, counts, fetches, edits and exports through it."""
 import csv
+import math
 import tempfile
 import time
 from datetime import date, datetime, timezone
@@ -26,11 +27,29 @@ from handbook.exports import ascii_filename, neutralize_cell
 from handbook.extensions import db
 from handbook.forms import Form
 from handbook.security import check_rate
-from handbook.text import like_pattern
+from handbook.text import like_pattern, without_control_characters
 from handbook.versioning import is_versioned
 
 OUT_OF_SCOPE = "Bản ghi nằm ngoài phạm vi tổ chức bạn được quản lý."
 STALE_ROW = "Bản ghi vừa được người khác thay đổi hoặc xóa nên chưa lưu được. Vui lòng tải lại trang và thử lại."
+# Numbers from a URL beyond what both engines store (a signed 64-bit integer) never reach SQL:
+# SQLite raised OverflowError on a 20-digit page or filter value.
+SQL_INT_MAX = 2**63 - 1
+# The furthest page a list goes to (108,600 members are 4,344 pages of 25).
+MAX_PAGE = 1_000_000
+
+
+def _fits_sql(value) -> bool:
+    """Can ``value`` (a filter's cleaned value, or a list of them) be sent to either engine as is?"""
+    if isinstance(value, (list, tuple)):
+        return all(_fits_sql(v) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -SQL_INT_MAX <= value <= SQL_INT_MAX
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return "\x00" not in value  # PostgreSQL refuses NUL in text
+    return True
 
 
 def _entity_of(query):
@@ -97,7 +116,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_list(self, term, offset=0, limit=10):
         """Rows whose search key or listed fields contain ``term``, without regard to accents."""
         query = self.get_query()
-        term = (term or "").strip()[:100]
+        term = (without_control_characters(term) or "").strip()[:100]
         if term:
             conditions = [cast(f, Unicode).ilike(f"%{term}%") for f in self._cached_fields]
             if hasattr(self.model, "search_key"):
@@ -220,6 +239,33 @@ class ScopedModelView(StaffOnly, ModelView):
     def _apply_pagination(self, query, page, page_size):
         """A negative page number from the URL means the first page (PostgreSQL refuses OFFSET < 0)."""
         return super()._apply_pagination(query, max(page or 0, 0), page_size)
+
+    def _get_list_extra_args(self):
+        """The list's URL arguments, made safe for SQL: the page within [0, MAX_PAGE], the search
+        without control characters (PostgreSQL refuses NUL); page size and sort are already checked."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        args.search = without_control_characters(args.search)
+        return args
+
+    def _get_list_filter_args(self):
+        """The URL's filters; a value no engine can take (a 20-digit number, NUL) is refused with
+        Flask-Admin's own message, as an unparsable one is, instead of failing in SQL."""
+        filters = super()._get_list_filter_args()
+        if not filters:
+            return filters
+        kept = []
+        for idx, name, value in filters:
+            flt = self._filters[idx]
+            try:
+                ok = _fits_sql(value) and _fits_sql(flt.clean(value))
+            except (ValueError, TypeError, OverflowError):
+                ok = False
+            if ok:
+                kept.append((idx, name, value))
+            else:
+                flash(self.get_invalid_value_msg(value, flt), "error")
+        return kept
     # -- audit --------------------------------------------------------------------------------
     @property
     def audit_entity(self) -> str:
@@ -483,6 +529,17 @@ class ScopedModelView(StaffOnly, ModelView):
         out.seek(0)
         return send_file(out, as_attachment=True, download_name=secure_filename(self.get_export_name("xlsx")),
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    def get_column_names(self, only_columns, excluded_columns):
+        """Flask-Admin's (name, label) pairs, except that a dotted path back into the same table
+        ("parent.code" of an organization) keeps its path: Flask-Admin sees no join there and named
+        the row's own column, so the export repeated the row's code under the parent's title."""
+        pairs = super().get_column_names(only_columns, excluded_columns)
+        wanted = [c for c in only_columns if not excluded_columns or c not in excluded_columns]
+        return [
+            (c, self.get_column_name(c)) if isinstance(c, str) and "." in c and name != c else (name, label)
+            for c, (name, label) in zip(wanted, pairs)
+        ]
 
     def get_export_value(self, model, name):
         """Exported cells are plain text: formulas are neutralized."""

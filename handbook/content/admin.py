@@ -16,11 +16,16 @@ from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, A
 from handbook.content.operations import read_counts_by_organization, top_read_documents
 from handbook.content.uploads import DOCUMENT_KINDS, IMAGE_KINDS, UploadError, remove_stored, store_upload
 from handbook.extensions import db
+from handbook.forms import text_length
 from handbook.organizations.models import Organization, utcnow
 from handbook.study.models import POINT_SOURCES
 
 EDITORS = ("admin", "committee", "secretary")
 POINTS_HELP = "Điểm tích lũy cho đảng viên khi đọc (0 – 5; 0 là không tính điểm)."
+# Text bounds (characters): a long article or a resolution's full text fits; a 15 MB paste does not.
+ARTICLE_BODY_MAX = 200_000
+DOCUMENT_TEXT_MAX = 500_000
+SUMMARY_MAX = 2_000
 
 
 def _choice_label(choices):
@@ -109,7 +114,9 @@ class ArticleView(_PublishingView):
         "body_html": {
             "label": "Nội dung",
             "description": "Soạn như văn bản thường; khi lưu, mã lệnh, khung nhúng và thuộc tính on* bị loại bỏ.",
+            "validators": [text_length(ARTICLE_BODY_MAX)],
         },
+        "summary": {"validators": [text_length(SUMMARY_MAX)]},
         "published_at": {"label": "Thời điểm xuất bản", "description": "Để trống khi xuất bản ngay; đặt giờ sau để hẹn giờ."},
         "points": {"label": "Điểm đọc", "description": POINTS_HELP},
     }
@@ -197,6 +204,8 @@ class DocumentView(_PublishingView):
     form_widget_args = {"body_text": {"rows": 12}, "summary": {"rows": 3}}
     form_args = {
         "number": {"label": "Số hiệu", "description": "Ví dụ: 35-NQ/TW"},
+        "body_text": {"validators": [text_length(DOCUMENT_TEXT_MAX)]},
+        "summary": {"validators": [text_length(SUMMARY_MAX)]},
         "published_at": {"label": "Thời điểm xuất bản", "description": "Để trống khi xuất bản ngay; đặt giờ sau để hẹn giờ."},
         "points": {"label": "Điểm đọc", "description": POINTS_HELP},
     }

@@ -4,7 +4,9 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import secrets
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 
@@ -21,6 +23,28 @@ KINDS = {
 }
 IMAGE_KINDS = ("png", "jpeg", "webp")
 DOCUMENT_KINDS = ("pdf", "docx", *IMAGE_KINDS)
+
+
+# A file's shown name is cut to this many characters, its extension kept.
+FILENAME_MAX = 150
+_ENCODED_CONTROL = re.compile(r"%(?:[01][0-9a-fA-F]|7[fF])")
+
+
+def clean_filename(filename: str | None) -> str:
+    """The name a file is listed and downloaded under: its last path part in NFC, without control or
+    invisible format characters (NUL, bidi overrides), even percent-encoded ones (``a%00b.pdf``),
+    at most FILENAME_MAX characters with the extension kept; "tep" when nothing is left."""
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    name = _ENCODED_CONTROL.sub("", name)
+    # Category C: control, format (U+202E turns "fdp.exe" around), surrogate, private, unassigned.
+    name = "".join(" " if ch.isspace() else ch for ch in name if unicodedata.category(ch)[0] != "C" or ch.isspace())
+    name = " ".join(name.split()).strip(". ")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > 10 or not ext.isalnum():
+        stem, ext = name, ""
+    suffix = f".{ext}" if ext else ""
+    stem = stem[: FILENAME_MAX - len(suffix)].rstrip(". ") or "tep"
+    return stem + suffix
 
 
 class UploadError(ValueError):
@@ -102,7 +126,7 @@ def check_upload(data: bytes, filename: str, allowed=DOCUMENT_KINDS) -> str:
 
 def store_upload(file_storage, allowed=DOCUMENT_KINDS) -> StoredFile:
     """Check an uploaded file by content and save it under a generated name (its text is extracted later)."""
-    original = os.path.basename((file_storage.filename or "tep").replace("\\", "/"))[:255] or "tep"
+    original = clean_filename(file_storage.filename)
     data = file_storage.read()
     kind = check_upload(data, original, allowed)
     mime, ext = KINDS[kind]

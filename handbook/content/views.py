@@ -17,7 +17,7 @@ from handbook.content.operations import (
     bookmarks_query, feed_query, has_read, is_bookmarked, library_query, mark_read, paginate, read_ids,
     toggle_bookmark,
 )
-from handbook.content.uploads import stored_path
+from handbook.content.uploads import clean_filename, stored_path
 from handbook.extensions import db
 from handbook.study.operations import member_total
 
@@ -167,8 +167,9 @@ def download(id, file_id):
         abort(404)
     try:
         path = stored_path(attachment.stored_name)
+        # A name stored before names were cleaned (``a\x00b.pdf``) must not break the header.
         response = send_file(path, mimetype=attachment.mime, as_attachment=True,
-                             download_name=attachment.original_name, max_age=0)
+                             download_name=clean_filename(attachment.original_name), max_age=0)
     except (FileNotFoundError, ValueError):
         abort(404)
     response.headers["X-Content-Type-Options"] = "nosniff"

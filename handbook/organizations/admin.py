@@ -1,6 +1,7 @@
 """Back-office screens for the organization tree and the members."""
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -26,11 +27,24 @@ from handbook.organizations.operations import (
     child_kinds,
     move_organization,
 )
+from handbook.organizations.validation import MemberDataError, clean_member, local_today
 
 
 def _label(choices):
     """A list formatter showing the Vietnamese label of a coded value."""
     return lambda view, context, model, name: choices.get(getattr(model, name), getattr(model, name))
+
+
+class ParentCodeFilter(BaseSQLAFilter):
+    """Organizations whose parent has this code. Flask-Admin's own "parent.code" filter sees no join
+    into the same table and compared the row's own code."""
+
+    def apply(self, query, value, alias=None):
+        parents = select(Organization.id).where(Organization.code == value.strip().upper())
+        return query.filter(Organization.parent_id.in_(parents))
+
+    def operation(self):
+        return "bằng"
 
 
 class OrganizationView(ScopedModelView):
@@ -40,7 +54,7 @@ class OrganizationView(ScopedModelView):
     column_details_list = ["code", "name", "kind", "parent", "path", "created_at"]
     column_export_list = ["code", "name", "kind", "parent.code", "parent.name"]
     column_searchable_list = ["code", "name"]
-    column_filters = ["kind", "depth", "parent.code"]
+    column_filters = ["kind", "depth", ParentCodeFilter(Organization.parent_id, "Mã tổ chức cấp trên")]
     column_sortable_list = ["code", "name", "kind", "depth"]
     column_default_sort = "path"
     column_select_related_list = [Organization.parent]
@@ -142,7 +156,7 @@ class MemberView(ScopedModelView):
         "new_national_id": StringField(
             "Số CCCD",
             description="Để trống nếu không thay đổi. Số đã lưu chỉ hiển thị dạng che.",
-            validators=[Optional(), Length(max=12, message="Số CCCD gồm đúng 12 chữ số.")],
+            validators=[Optional(), Length(max=20, message="Số CCCD gồm đúng 12 chữ số.")],
             render_kw={"autocomplete": "off", "inputmode": "numeric"},
         )
     }
@@ -153,6 +167,8 @@ class MemberView(ScopedModelView):
         "theory_level": list(THEORY_LEVELS.items()),
     }
     form_ajax_refs = {"organization": {"fields": ["code", "name"], "placeholder": "Tìm chi bộ"}}
+    # The fields of the form that ``clean_member`` checks and normalizes.
+    checked_fields = ("full_name", "card_number", "phone", "email", "date_of_birth", "admitted_on", "official_on")
 
     def get_sortable_columns(self):
         """Sorting by name uses the Vietnamese sort key (Flask-Admin renames same-table pairs to the key)."""
@@ -161,15 +177,23 @@ class MemberView(ScopedModelView):
         return columns
 
     def after_form_change(self, form, model, is_created):
-        """Check the branch, the dates and a newly typed CCCD (the stored one is never sent back)."""
-        new_id = (form.new_national_id.data or "").strip()
-        if new_id:
-            if not (new_id.isdigit() and len(new_id) == 12):
-                raise ValidationError("Số CCCD gồm đúng 12 chữ số.")
-            model.national_id = new_id
+        """Check the branch and the record's fields (``validation.clean_member``); a newly typed CCCD is
+        checked too (the stored one is never sent back)."""
+        values = {field: getattr(model, field) for field in self.checked_fields}
+        new_id = form.new_national_id.data or ""
+        if new_id.strip():
+            values["national_id"] = new_id
+        try:
+            cleaned = clean_member(values, local_today())
+        except MemberDataError as exc:
+            raise ValidationError(str(exc)) from exc
+        for field, value in cleaned.items():
+            if getattr(model, field) != value:  # unchanged fields stay out of the audit's changes
+                setattr(model, field, value)
+        # Flask-Admin's unique check saw the number as typed ("83 000.001"), not as it is stored.
+        with db.session.no_autoflush:
+            taken = db.session.query(Member.id).filter(Member.card_number == model.card_number, Member.id != model.id).first()
+        if taken:
+            raise ValidationError("Số thẻ đảng viên này đã có trong hệ thống.")
         if model.organization is not None and model.organization.kind not in ("branch", "grassroots"):
             raise ValidationError("Đảng viên phải thuộc một chi bộ.")
-        if model.admitted_on and model.official_on and model.official_on < model.admitted_on:
-            raise ValidationError("Ngày chính thức không thể trước ngày vào Đảng.")
-        if model.date_of_birth and model.admitted_on and model.admitted_on.year - model.date_of_birth.year < 18:
-            raise ValidationError("Ngày vào Đảng phải sau khi đủ 18 tuổi.")

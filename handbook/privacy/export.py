@@ -12,6 +12,7 @@ from handbook.audit.models import AuditEntry
 from handbook.auth.scope import scoped_select
 from handbook.organizations.models import GENDERS, MEMBER_LABELS, THEORY_LEVELS, Organization
 from handbook.privacy.models import CorrectionRequest
+from handbook.text import without_control_characters
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -138,7 +139,8 @@ def own_data_pdf(data: dict) -> bytes:
     title = ParagraphStyle("t", fontName=bold, fontSize=16, leading=22, alignment=1)
 
     def p(text):
-        return Paragraph(escape(str(text or "")), body)
+        # Stored text may predate the input checks: control characters are not drawn.
+        return Paragraph(escape(without_control_characters(str(text or ""))), body)
 
     def table(rows, widths):
         t = Table([[p(c) for c in r] for r in rows], colWidths=widths, repeatRows=1 if len(rows) > 1 else 0)

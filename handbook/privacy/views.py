@@ -96,7 +96,8 @@ def request_correction():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "danger")
-        return redirect(url_for("privacy.my_data")), 303
+        # The page again, with what was typed and why it was refused; nothing is saved.
+        return my_data(), 400
     row = CorrectionRequest(member_id=member.id, field=form.field.data, requested_value=form.requested_value.data.strip(),
                             note=(form.note.data or "").strip() or None)
     db.session.add(row)
