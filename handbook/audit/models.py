@@ -27,6 +27,9 @@ ACTIONS = {
     "view": "Mở hồ sơ",
     "unmask": "Xem số CCCD đầy đủ",
     "export": "Xuất dữ liệu",
+    "list": "Xem danh sách",
+    "lookup": "Tra cứu nhanh",
+    "breach_lookup": "Tra cứu truy cập",
     "download_own": "Tải dữ liệu của tôi",
     "correction_request": "Yêu cầu sửa thông tin",
 }
