@@ -156,3 +156,13 @@ def test_breach_lookup_is_audited_and_who_saw_finds_the_listing(app, client, aut
 
     out = app.test_cli_runner().invoke(args=["audit", "who-saw", "--member", target.card_number]).output
     assert f"{lister.login}\tlist" in out and f"{tree['admin'].login}\tbreach_lookup" in out
+
+
+def test_every_screen_that_shows_members_audits_its_list(app):
+    """Does every registered screen whose rows are members or name one (member_id) audit its list pages?"""
+    from handbook.admin.base import ScopedModelView, shown_member_ids
+
+    views = [v for v in app.extensions["handbook_admin"]._views if isinstance(v, ScopedModelView)]
+    showing = [v.endpoint for v in views if shown_member_ids(v.model, []) is not None]
+    assert {"member", "user", "correction", "readmark"} <= set(showing)
+    assert [e for e in showing if not next(v for v in views if v.endpoint == e).audits_listing] == []
