@@ -64,18 +64,23 @@ def _save(make, obj):
     return make._save(obj)
 
 
+def _member(make, org) -> Member:
+    """A member named apart from the names other tests search for ("dang", "huong"...)."""
+    return make.member(org, f"Lê Văn Ma Trận {next(_n):06d}")
+
+
 def _org_row(make, tree, anchor):
-    org = make.org(tree[{"B1": "G1", "B2": "G1", "B3": "G2"}[anchor]], "branch")
+    org = make.org(tree[{"B1": "G1", "B2": "G1", "B3": "G2"}[anchor]], "branch", f"Ma trận {next(_n):06d}")
     return Row(org.id, org.code, org)
 
 
 def _member_row(make, tree, anchor):
-    member = make.member(tree[anchor])
+    member = _member(make, tree[anchor])
     return Row(member.id, member.card_number, tree[anchor])
 
 
 def _user_row(make, tree, anchor):
-    user = make.user("member", tree[anchor], make.member(tree[anchor]))
+    user = make.user("member", tree[anchor], _member(make, tree[anchor]))
     return Row(user.id, user.login, tree[anchor])
 
 
@@ -103,7 +108,7 @@ def _attachment_row(make, tree, anchor):
 
 
 def _read_mark_row(make, tree, anchor):
-    member = make.member(tree[anchor])
+    member = _member(make, tree[anchor])
     article = _article_row(make, tree, anchor)
     mark = _save(make, ReadMark(member_id=member.id, article_id=article.id))
     return Row(mark.id, member.card_number, tree[anchor])
@@ -120,7 +125,7 @@ def _point_rule_row(make, tree, anchor):
 
 def _correction_row(make, tree, anchor):
     value = f"09{next(_n):08d}"
-    request = _save(make, CorrectionRequest(member_id=make.member(tree[anchor]).id, field="phone", requested_value=value))
+    request = _save(make, CorrectionRequest(member_id=_member(make, tree[anchor]).id, field="phone", requested_value=value))
     return Row(request.id, value, tree[anchor])
 
 
