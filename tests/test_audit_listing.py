@@ -166,3 +166,14 @@ def test_every_screen_that_shows_members_audits_its_list(app):
     showing = [v.endpoint for v in views if shown_member_ids(v.model, []) is not None]
     assert {"member", "user", "correction", "readmark"} <= set(showing)
     assert [e for e in showing if not next(v for v in views if v.endpoint == e).audits_listing] == []
+
+
+def test_an_audit_list_names_the_members_its_entries_are_about(app, client, auth, dbq, make, tree):
+    """Does listing the audit trail (where entries name members) count as seeing those members?"""
+    target = make.member(tree["B1"], "Ngô Văn Trong Nhật Ký")
+    auth.login(tree["secretary"])
+    client.get(f"/admin/member/details/?id={target.id}")
+    before = last_id(dbq)
+    assert client.get("/admin/audit/", query_string={"flt0_0": "view"}).status_code == 200
+    entry = _only_entry(dbq, before)
+    assert (entry.action, entry.entity) == ("list", "audit_entry") and target.id in entry.subject_ids
