@@ -24,6 +24,11 @@ class Base(DeclarativeBase):
     )
 
 
+# Table options of every table whose rows the audit trail names by id: on SQLite AUTOINCREMENT,
+# so an id freed by deleting the newest row is never given to the next one (an old entry about a
+# deleted member must not come to point at someone else). PostgreSQL's sequences never reuse ids.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()

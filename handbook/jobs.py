@@ -24,7 +24,7 @@ from flask.cli import AppGroup
 from sqlalchemy import JSON, String, UniqueConstraint, false, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handbook.extensions import db, dialect_insert
+from handbook.extensions import NEVER_REUSE_IDS, db, dialect_insert
 from handbook.organizations.models import LOCAL_OFFSET, utcnow
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class JobRun(db.Model):
     """One run of a job for one period; unique per (job, period), so a period runs once."""
 
     __tablename__ = "job_run"
-    __table_args__ = (UniqueConstraint("job", "period"),)
+    __table_args__ = (UniqueConstraint("job", "period"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(40))

@@ -1,35 +1,161 @@
 """Roles × screens × actions: a row outside the user's subtree never shows and cannot be touched.
 
-Every action goes through the real pages with CSRF; what is saved is checked in the database.
+The matrix loops over every screen registered in the back office whose model is scoped; each
+screen's model needs a row maker below, so a new screen cannot slip in untested. Every action goes
+through the real pages with CSRF; what is saved is checked in the database.
 """
 import csv
 import io
+import itertools
 import re
+from datetime import datetime
+from typing import NamedTuple
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from flask_login import login_user
+from sqlalchemy import String, func, inspect, select
 
+from handbook import create_app
+from handbook.admin.base import ScopedModelView
+from handbook.audit.models import AuditEntry
+from handbook.audit.operations import record
 from handbook.auth.models import User
+from handbook.config import TestConfig
+from handbook.content.models import Article, Attachment, Document, ReadMark
+from handbook.extensions import db
+from handbook.jobs import JobRun
 from handbook.organizations.models import Member, Organization
+from handbook.privacy.models import CorrectionRequest
+from handbook.study.models import PointRule
 from support import csrf_token
 
-SCREENS = {"organization": Organization, "member": Member, "user": User}
 STAFF = ["admin", "committee", "secretary"]
+FORGED_IDS = ["abc", "-1", "0", "99999999999999999999999", "1 OR 1=1"]
+_n = itertools.count(1)
 
 
-def _label(model, row) -> str:
-    """What identifies a row in a page or an export."""
-    return {Organization: lambda r: r.code, Member: lambda r: r.card_number, User: lambda r: r.login}[model](row)
+def _registered_screens() -> list[str]:
+    """The endpoints of every admin screen over a scoped model, as the app registers them."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    return [v.endpoint for v in _scoped_views(app)]
 
 
-def _rows(tree):
-    """The tree's rows of each screen."""
-    return {
-        "organization": [tree[k] for k in ("P", "C1", "C2", "G1", "G2", "B1", "B2", "B3")],
-        "member": [tree[f"{b}.{m}"] for b in ("B1", "B2", "B3") for m in ("m1", "m2")],
-        "user": [tree[k] for k in ("admin", "committee", "secretary", "member", "committee2")],
-    }
+def _scoped_views(app) -> list[ScopedModelView]:
+    admin = app.extensions["handbook_admin"]
+    return [v for v in admin._views if isinstance(v, ScopedModelView) and hasattr(v.model, "__scope__")]
+
+
+SCREENS = _registered_screens()
+
+
+# -- row makers: one per model, each puts a row under an organization of the tree ---------------
+class Row(NamedTuple):
+    """A row made for the matrix: its id, a text that identifies it on pages and in exports, and the
+    organization that places it in the tree (None: a province-level row only the admin sees)."""
+
+    id: int
+    label: str
+    org: Organization | None
+
+
+def _save(make, obj):
+    """Save any model with the factory (its own app context; the row comes back detached)."""
+    return make._save(obj)
+
+
+def _member(make, org) -> Member:
+    """A member named apart from the names other tests search for ("dang", "huong"...)."""
+    return make.member(org, f"Lê Văn Ma Trận {next(_n):06d}")
+
+
+def _org_row(make, tree, anchor):
+    org = make.org(tree[{"B1": "G1", "B2": "G1", "B3": "G2"}[anchor]], "branch", f"Ma trận {next(_n):06d}")
+    return Row(org.id, org.code, org)
+
+
+def _member_row(make, tree, anchor):
+    member = _member(make, tree[anchor])
+    return Row(member.id, member.card_number, tree[anchor])
+
+
+def _user_row(make, tree, anchor):
+    user = make.user("member", tree[anchor], _member(make, tree[anchor]))
+    return Row(user.id, user.login, tree[anchor])
+
+
+def _article_row(make, tree, anchor):
+    article = _save(make, Article(title=f"Tin thử ma trận {next(_n):06d}", body_html="<p>Nội dung</p>",
+                                  organization_id=tree[anchor].id, status="published", published_at=datetime(2026, 1, 1)))
+    return Row(article.id, article.title, tree[anchor])
+
+
+def _document(make, org) -> Document:
+    return _save(make, Document(doc_type="plan", title=f"Văn bản thử ma trận {next(_n):06d}", level="local",
+                                organization_id=org.id, status="published", published_at=datetime(2026, 1, 1)))
+
+
+def _document_row(make, tree, anchor):
+    document = _document(make, tree[anchor])
+    return Row(document.id, document.title, tree[anchor])
+
+
+def _attachment_row(make, tree, anchor):
+    n = next(_n)
+    attachment = _save(make, Attachment(document_id=_document(make, tree[anchor]).id, original_name=f"tep-ma-tran-{n:06d}.pdf",
+                                        stored_name=f"matrix-{n:06d}.pdf", kind="pdf", mime="application/pdf", size=10))
+    return Row(attachment.id, attachment.original_name, tree[anchor])
+
+
+def _read_mark_row(make, tree, anchor):
+    member = _member(make, tree[anchor])
+    article = _article_row(make, tree, anchor)
+    mark = _save(make, ReadMark(member_id=member.id, article_id=article.id))
+    return Row(mark.id, member.card_number, tree[anchor])
+
+
+def _point_rule_row(make, tree, anchor):
+    with make.app.app_context():
+        rule = db.session.execute(select(PointRule).where(PointRule.source == "meeting")).scalar_one_or_none()
+        rule_id = rule.id if rule else None
+    if rule_id is None:
+        rule_id = _save(make, PointRule(source="meeting", daily_cap=3, note="Quy tắc thử ma trận")).id
+    return Row(rule_id, "Quy tắc thử ma trận", None)
+
+
+def _correction_row(make, tree, anchor):
+    value = f"09{next(_n):08d}"
+    request = _save(make, CorrectionRequest(member_id=_member(make, tree[anchor]).id, field="phone", requested_value=value))
+    return Row(request.id, value, tree[anchor])
+
+
+def _audit_row(make, tree, anchor):
+    actor = make.user("secretary", tree[anchor])
+    with make.app.app_context():
+        entry_id = record("view", "organization", tree[anchor].id, user=db.session.get(User, actor.id), separate=True)
+    return Row(entry_id, actor.login, tree[anchor])
+
+
+def _job_run_row(make, tree, anchor):
+    label = f"JR{next(_n):06d}"
+    run = _save(make, JobRun(job="sweep-uploads", period=f"2026-01-01 matrix {label}", ok=True, result={"matrix": label}))
+    return Row(run.id, label, None)
+
+
+MAKERS = {
+    Organization: _org_row, Member: _member_row, User: _user_row, Article: _article_row, Document: _document_row,
+    Attachment: _attachment_row, ReadMark: _read_mark_row, PointRule: _point_rule_row,
+    CorrectionRequest: _correction_row, AuditEntry: _audit_row, JobRun: _job_run_row,
+}
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _view(app, endpoint) -> ScopedModelView:
+    """The registered view of ``endpoint``; fails loudly when its model has no row maker."""
+    view = next(v for v in _scoped_views(app) if v.endpoint == endpoint)
+    if view.model not in MAKERS:
+        pytest.fail(f"screen {endpoint!r} ({view.model.__name__}) has no row maker in MAKERS: add one")
+    return view
 
 
 def _scope_path(tree, role):
@@ -37,40 +163,66 @@ def _scope_path(tree, role):
     return {"admin": None, "committee": tree["C1"].path, "secretary": tree["B1"].path}[role]
 
 
-def _visible(dbq, screen, row, path) -> bool:
-    """Independent of the app's scoping: is ``row`` inside the subtree at ``path``?"""
-    if path is None:
+def _inside(tree, role, row: Row) -> bool:
+    """Independent of the app's scoping: may ``role`` see ``row``?"""
+    if role == "admin":
         return True
-
-    def org_path(s):
-        if screen == "organization":
-            return row.path
-        return s.get(Organization, row.organization_id).path if row.organization_id else None
-
-    p = dbq(org_path)
-    return p is not None and p.startswith(path)
+    return row.org is not None and row.org.path.startswith(_scope_path(tree, role))
 
 
-def _split(dbq, tree, role, screen):
-    """(inside, outside) rows of ``screen`` for ``role``."""
-    path = _scope_path(tree, role)
-    rows = _rows(tree)[screen]
-    inside = [r for r in rows if _visible(dbq, screen, r, path)]
-    outside = [r for r in rows if not _visible(dbq, screen, r, path)]
-    return inside, outside
+def _make_rows(make, tree, model) -> list[Row]:
+    """Rows of ``model`` in three branches: B1 (the secretary's), B2 (the committee's), B3 (another committee's)."""
+    return [MAKERS[model](make, tree, anchor) for anchor in ("B1", "B2", "B3")]
 
 
-def _row_ids(page: str) -> set[int]:
-    """The ids of the rows a list page shows (each row links to its details)."""
-    return {int(i) for i in re.findall(r'/details/\?id=(\d+)', page)}
+def _split(tree, role, rows):
+    return [r for r in rows if _inside(tree, role, r)], [r for r in rows if not _inside(tree, role, r)]
 
 
-def _assert_refused(response, model, row):
-    """404, or (where the screen is read-only for the role) a redirect to the list; never the row's data."""
-    assert response.status_code in (404, 302), response.status_code
+def _snapshot(dbq, model, row_id):
+    """Every column of one row as saved (None when the row is gone)."""
+
+    def read(s):
+        obj = s.get(model, row_id)
+        return None if obj is None else {c.key: getattr(obj, c.key) for c in inspect(model).column_attrs}
+
+    return dbq(read)
+
+
+def _powers(app, view, user) -> dict:
+    """What ``view`` lets ``user`` do (its properties depend on the logged-in user)."""
+    with app.test_request_context(f"/admin/{view.endpoint}/"):
+        login_user(db.session.get(User, user.id))
+        return {name: bool(getattr(view, name)) for name in ("can_create", "can_edit", "can_delete", "can_export")}
+
+
+def _payload(model, token) -> dict:
+    """A form that would change every text field of ``model``."""
+    fields = {c.key: "Bị sửa" for c in inspect(model).column_attrs if isinstance(c.columns[0].type, String)}
+    return {**fields, "csrf_token": token}
+
+
+def _assert_refused(response, row: Row):
+    """404, 403, or a redirect to the list (a write the screen does not allow); never the row's data."""
+    assert response.status_code in (302, 403, 404), response.status_code
     if response.status_code == 302:
         assert "/details/" not in response.location and "/edit/" not in response.location
-    assert _label(model, row) not in response.get_data(as_text=True)
+    assert row.label not in response.get_data(as_text=True)
+
+
+def _shown(page: str) -> str:
+    """The text of a list page's rows, without markup (links and forms repeat the search term)."""
+    body = re.search(r"(?s)model-list.*?</thead>(.*?)</table>", page)
+    return re.sub(r"<[^>]+>", " ", body.group(1)) if body else ""
+
+
+def _cells(response, export_type, first_column_only=False) -> set[str]:
+    """Every cell of an exported file (or only each line's first)."""
+    if export_type == "csv":
+        lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    else:
+        lines = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    return {str(c) for line in lines for c in (line[:1] if first_column_only else line) if c is not None}
 
 
 def _still_there(dbq, model, row) -> bool:
@@ -88,109 +240,160 @@ def as_role(client, auth, tree):
     return login
 
 
+# -- the matrix ------------------------------------------------------------------------------------
+def test_every_registered_screen_is_in_the_matrix(app):
+    """Is every scoped screen the app registers covered, each with a row maker for its model?"""
+    views = _scoped_views(app)
+    assert [v.endpoint for v in views] == SCREENS
+    assert {"organization", "member", "user", "audit", "correction"} <= set(SCREENS)
+    missing = [f"{v.endpoint} ({v.model.__name__})" for v in views if v.model not in MAKERS]
+    assert not missing, f"screens without a row maker: {missing}"
+
+
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("role", STAFF)
-def test_list_search_and_count_show_only_the_subtree(as_role, dbq, tree, role, screen):
+def test_list_and_search_show_only_the_subtree(app, as_role, make, tree, role, screen):
     """Does the list (and a search for each row) show rows inside the scope and never one outside?"""
+    view = _view(app, screen)
+    rows = _make_rows(make, tree, view.model)
     client = as_role(role)
-    model = SCREENS[screen]
-    inside, outside = _split(dbq, tree, role, screen)
-    page = client.get(f"/admin/{screen}/?page_size=100").get_data(as_text=True)
-    listed = _row_ids(page)
+    if role not in view.allowed_roles:
+        assert client.get(f"/admin/{screen}/").status_code == 403
+        return
+    inside, outside = _split(tree, role, rows)
+    page = client.get(f"/admin/{screen}/?page_size=100")
+    assert page.status_code == 200
+    text = _shown(page.get_data(as_text=True))
     for row in outside:
-        assert row.id not in listed
-        assert row.id not in _row_ids(client.get(f"/admin/{screen}/?search={_label(model, row)}").get_data(as_text=True))
-    for row in inside:
-        assert row.id in _row_ids(client.get(f"/admin/{screen}/?search={_label(model, row)}").get_data(as_text=True))
-    # The count in the list tab equals an independent count of rows inside the subtree.
-    path = _scope_path(tree, role)
-
-    def expected(s):
-        if screen == "organization":
-            q = select(func.count()).select_from(Organization)
-            return s.execute(q.where(Organization.path.startswith(path)) if path else q).scalar()
-        q = select(func.count()).select_from(model).outerjoin(Organization, model.organization_id == Organization.id)
-        return s.execute(q.where(Organization.path.startswith(path)) if path else q).scalar()
-
-    shown = int(re.search(r"Danh sách \((\d+)\)", page).group(1))
-    assert shown == dbq(expected)
+        assert row.label not in text
+    if not view.column_searchable_list:
+        for row in inside:
+            assert row.label in text
+        return
+    for row in rows:
+        found = _shown(client.get(f"/admin/{screen}/", query_string={"search": row.label}).get_data(as_text=True))
+        assert (row.label in found) == (row in inside), (row, role)
 
 
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("role", STAFF)
-def test_detail_edit_delete_outside_scope_are_404(as_role, dbq, tree, role, screen):
-    """Do detail, edit (GET and POST) and delete of a row outside scope give 404 and change nothing?"""
+def test_detail_edit_delete_outside_scope_are_refused(app, as_role, dbq, make, tree, role, screen):
+    """Do detail, edit (GET and POST) and delete of a row outside scope refuse (404, or 403 off the screen) and change nothing?"""
+    view = _view(app, screen)
+    rows = _make_rows(make, tree, view.model)
     client = as_role(role)
-    model = SCREENS[screen]
-    _, outside = _split(dbq, tree, role, screen)
+    _, outside = _split(tree, role, rows)
     if role == "admin":
         assert outside == []
-    token = csrf_token(client, f"/admin/{screen}/")
+    token = csrf_token(client, "/")
     for row in outside:
+        before = _snapshot(dbq, view.model, row.id)
         for url in (f"/admin/{screen}/details/?id={row.id}", f"/admin/{screen}/edit/?id={row.id}"):
-            _assert_refused(client.get(url), model, row)
-        _assert_refused(client.post(f"/admin/{screen}/edit/?id={row.id}", data={"csrf_token": token, "name": "Bị sửa"}), model, row)
-        _assert_refused(client.post(f"/admin/{screen}/delete/", data={"id": row.id, "csrf_token": token}), model, row)
-        assert _still_there(dbq, model, row)
-        if screen == "organization":
-            assert dbq(lambda s: s.get(Organization, row.id).name) == row.name
+            _assert_refused(client.get(url), row)
+        _assert_refused(client.post(f"/admin/{screen}/edit/?id={row.id}", data=_payload(view.model, token)), row)
+        _assert_refused(client.post(f"/admin/{screen}/delete/", data={"id": row.id, "csrf_token": token}), row)
+        assert _snapshot(dbq, view.model, row.id) == before
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-@pytest.mark.parametrize("role", ["committee", "secretary"])
-def test_bulk_delete_skips_rows_outside_scope(as_role, dbq, tree, role, screen):
-    """Does the bulk delete action leave every row outside scope in place?"""
+@pytest.mark.parametrize("role", STAFF)
+def test_writes_the_screen_does_not_allow_are_refused(app, as_role, dbq, make, tree, role, screen):
+    """Where a screen is read-only for a role (the audit, job runs, read marks...), are create, edit, delete and bulk delete of rows inside scope refused, with nothing changed?"""
+    view = _view(app, screen)
+    rows = _make_rows(make, tree, view.model)
     client = as_role(role)
-    model = SCREENS[screen]
-    _, outside = _split(dbq, tree, role, screen)
-    token = csrf_token(client, f"/admin/{screen}/")
-    data = {"action": "delete", "csrf_token": token, "rowid": [str(r.id) for r in outside]}
-    client.post(f"/admin/{screen}/action/", data=data)
-    for row in outside:
-        assert _still_there(dbq, model, row)
+    powers = _powers(app, view, tree[role]) if role in view.allowed_roles else dict.fromkeys(
+        ("can_create", "can_edit", "can_delete", "can_export"), False)
+    inside, _ = _split(tree, role, rows)
+    token = csrf_token(client, "/")
+    count = dbq(lambda s: s.execute(select(func.count()).select_from(view.model)).scalar())
+    if not powers["can_create"]:
+        r = client.post(f"/admin/{screen}/new/", data=_payload(view.model, token))
+        assert r.status_code in (302, 403, 404)
+        assert dbq(lambda s: s.execute(select(func.count()).select_from(view.model)).scalar()) == count
+    for row in inside:
+        before = _snapshot(dbq, view.model, row.id)
+        if not powers["can_edit"]:
+            _assert_refused(client.post(f"/admin/{screen}/edit/?id={row.id}", data=_payload(view.model, token)), row)
+        if not powers["can_delete"]:
+            _assert_refused(client.post(f"/admin/{screen}/delete/", data={"id": row.id, "csrf_token": token}), row)
+            client.post(f"/admin/{screen}/action/", data={"action": "delete", "csrf_token": token, "rowid": [str(row.id)]})
+        assert _snapshot(dbq, view.model, row.id) == before
 
 
 @pytest.mark.parametrize("export_type", ["csv", "xlsx"])
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("role", STAFF)
-def test_exports_hold_only_the_subtree(as_role, dbq, tree, role, screen, export_type):
-    """Do the CSV and xlsx exports hold rows inside scope and none outside?"""
+def test_exports_hold_only_the_subtree(app, as_role, make, tree, role, screen, export_type):
+    """Do the CSV and xlsx exports hold rows inside scope and none outside (and are refused where a screen exports nothing)?"""
+    view = _view(app, screen)
+    rows = _make_rows(make, tree, view.model)
     client = as_role(role)
-    model = SCREENS[screen]
-    inside, outside = _split(dbq, tree, role, screen)
     r = client.get(f"/admin/{screen}/export/{export_type}/")
+    if role not in view.allowed_roles or not view.can_export:
+        assert r.status_code in (302, 403, 404)
+        assert not any(row.label in r.get_data(as_text=True) for row in rows)
+        return
     assert r.status_code == 200
-    if export_type == "csv":
-        rows = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
-    else:
-        rows = [[c for c in row] for row in openpyxl.load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True)]
-    cells = {str(c) for row in rows for c in row if c is not None}
-    if screen == "organization":
-        # A row starts with its code; the scope root's parent is named in its parent columns (as on
-        # the list page), never as a row of its own.
-        cells = {str(row[0]) for row in rows}
+    # An organization row starts with its code; the scope root's parent is named in the root's parent
+    # columns (as on the list page), never as a row of its own.
+    cells = _cells(r, export_type, first_column_only=view.model is Organization)
+    inside, outside = _split(tree, role, rows)
     for row in inside:
-        assert _label(model, row) in cells
+        assert row.label in cells
     for row in outside:
-        assert _label(model, row) not in cells
+        assert row.label not in cells
 
 
-AJAX = [("organization", "parent", Organization), ("member", "organization", Organization),
-        ("user", "organization", Organization), ("user", "member", Member)]
-
-
-@pytest.mark.parametrize("screen,field,remote", AJAX)
+@pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("role", STAFF)
-def test_ajax_lookups_offer_only_the_subtree(as_role, dbq, tree, role, screen, field, remote):
-    """Do the search-as-you-type dropdowns offer rows inside scope and none outside?"""
+def test_ajax_lookups_offer_only_the_subtree(app, as_role, make, tree, role, screen):
+    """Does every search-as-you-type dropdown of the screen offer rows inside scope and none outside?"""
+    view = _view(app, screen)
     client = as_role(role)
-    remote_screen = "organization" if remote is Organization else "member"
-    inside, outside = _split(dbq, tree, role, remote_screen)
-    for row in inside + outside:
-        term = row.code if remote is Organization else row.card_number
-        r = client.get(f"/admin/{screen}/ajax/lookup/?name={field}&query={term}")
-        ids = {item[0] for item in r.get_json()}
-        assert (row.id in ids) == (row in inside), (role, screen, field, term)
+    for field, loader in (view._form_ajax_refs or {}).items():
+        if loader.model not in MAKERS:
+            pytest.fail(f"lookup {screen}.{field} offers {loader.model.__name__}, which has no row maker")
+        rows = _make_rows(make, tree, loader.model)
+        for row in rows:
+            r = client.get(f"/admin/{screen}/ajax/lookup/", query_string={"name": field, "query": row.label})
+            if role not in view.allowed_roles:
+                assert r.status_code == 403
+                continue
+            ids = {item[0] for item in r.get_json()}
+            assert (row.id in ids) == _inside(tree, role, row), (role, screen, field, row)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("role", STAFF)
+def test_bulk_actions_with_forged_ids_touch_nothing_outside(app, as_role, dbq, make, tree, role, screen):
+    """Does every bulk action, given ids outside scope and forged ones, leave those rows as they were?"""
+    view = _view(app, screen)
+    rows = _make_rows(make, tree, view.model)
+    client = as_role(role)
+    _, outside = _split(tree, role, rows)
+    token = csrf_token(client, "/")
+    before = {row.id: _snapshot(dbq, view.model, row.id) for row in outside}
+    for action in [name for name, _text in view._actions] or ["delete"]:
+        r = client.post(f"/admin/{screen}/action/", data={
+            "action": action, "csrf_token": token, "rowid": [str(row.id) for row in outside] + FORGED_IDS})
+        assert r.status_code in (200, 302, 403, 404), (action, r.status_code)
+    assert {row.id: _snapshot(dbq, view.model, row.id) for row in outside} == before
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_member_role_gets_403_on_every_screen(app, as_role, dbq, make, tree, screen):
+    """Is a member kept out of every screen and action of the back office?"""
+    view = _view(app, screen)
+    row = _make_rows(make, tree, view.model)[0]
+    client = as_role("member")
+    for url in (f"/admin/{screen}/", f"/admin/{screen}/details/?id={row.id}", f"/admin/{screen}/edit/?id={row.id}",
+                f"/admin/{screen}/new/", f"/admin/{screen}/export/csv/", f"/admin/{screen}/ajax/lookup/?name=organization&query=a"):
+        assert client.get(url).status_code == 403, url
+    token = csrf_token(client, "/")
+    for url, data in ((f"/admin/{screen}/delete/", {"id": row.id}), (f"/admin/{screen}/action/", {"action": "delete", "rowid": [row.id]})):
+        assert client.post(url, data={**data, "csrf_token": token}).status_code == 403, url
+    assert _still_there(dbq, view.model, row)
 
 
 @pytest.mark.parametrize("role", STAFF)
@@ -212,16 +415,6 @@ def test_plain_dropdowns_are_scoped_too(app, tree, role):
                 "committee": {"C1", "G1", "B1", "B2"}, "secretary": {"B1"}}[role]
     codes = {tree[k].code: k for k in ("P", "C1", "C2", "G1", "G2", "B1", "B2", "B3")}
     assert {codes[c] for c in offered if c in codes} == expected
-
-
-@pytest.mark.parametrize("screen", SCREENS)
-def test_member_role_gets_403_on_every_screen(as_role, tree, screen):
-    """Is a member kept out of every screen and action of the back office?"""
-    client = as_role("member")
-    row = _rows(tree)[screen][0]
-    for url in (f"/admin/{screen}/", f"/admin/{screen}/details/?id={row.id}", f"/admin/{screen}/edit/?id={row.id}",
-                f"/admin/{screen}/export/csv/", f"/admin/{screen}/ajax/lookup/?name=organization&query=a"):
-        assert client.get(url).status_code == 403, url
 
 
 def test_committee_cannot_move_a_branch_out_of_its_subtree(as_role, dbq, tree, make):

@@ -98,6 +98,26 @@ def _with_parsed_ids(handler):
     return run
 
 
+def shown_member_ids(model, rows) -> list[int] | None:
+    """The members whose personal data ``rows`` of ``model`` show (the rows themselves, or their
+    linked member); None when the model names no member at all."""
+    from handbook.organizations.models import Member
+
+    if model is Member:
+        return [row.id for row in rows]
+    if "member_id" in model.__table__.c:
+        return [row.member_id for row in rows if row.member_id]
+    return None
+
+
+def readable_filters(view, filters) -> dict:
+    """A list's filters as a person reads them: "Tình trạng bằng" → value, not the URL's flt0_0."""
+    return {
+        f"{view._filters[idx].name} {view._filters[idx].operation()}".strip(): value
+        for idx, _name, value in (filters or [])
+    }
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Ajax lookups (search-as-you-type dropdowns) through the same scope, accent-free."""
 
@@ -114,7 +134,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
             return self.get_query().filter(getattr(self.model, self.pk) == ident).one_or_none()
 
     def get_list(self, term, offset=0, limit=10):
-        """Rows whose search key or listed fields contain ``term``, without regard to accents."""
+        """Rows whose search key or listed fields contain ``term``, without regard to accents;
+        a lookup that shows members (names, card numbers) is audited with them as subjects."""
         query = self.get_query()
         term = (without_control_characters(term) or "").strip()[:100]
         if term:
@@ -125,7 +146,14 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         order = getattr(self.model, "sort_key", None) or getattr(self.model, "search_key", None)
         if order is not None:
             query = query.order_by(order)
-        return query.offset(offset).limit(min(limit, 50)).all()
+        # The URL's offset and limit: PostgreSQL refuses a negative OFFSET or LIMIT.
+        rows = query.offset(max(offset or 0, 0)).limit(min(max(limit or 1, 1), 50)).all()
+        members = shown_member_ids(self.model, rows)
+        if members is not None:
+            record("lookup", self.model.__tablename__, None, separate=True, subjects=members, detail={
+                "screen": request.blueprint, "field": self.name, "search": term, "offset": offset, "rows": len(rows),
+            })
+        return rows
 
 
 def _vn_date(view, value, name=None):
@@ -186,6 +214,9 @@ class ScopedModelView(StaffOnly, ModelView):
     column_search_digit_fields: tuple[str, ...] = ()
 
     details_template = "admin/scoped_details.html"
+    # Screens whose list shows personal data (names, birth dates, phones, card numbers): every list
+    # page, search and filter they answer is audited, with the members shown as subjects.
+    audits_listing = False
     # Masked columns of the details page that may be revealed with a stated reason:
     # {shown column: (model attribute, label)}.
     sensitive_columns: dict = {}
@@ -236,6 +267,18 @@ class ScopedModelView(StaffOnly, ModelView):
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
         return query.order_by(*inspect(self.model).primary_key), joins
 
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """One page of the list; on a screen that shows personal data the page is one audit entry
+        naming the members shown (exports read the rows unexecuted and are audited on their own)."""
+        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size)
+        if execute and self.audits_listing:
+            # Its own transaction: a list page (GET) commits nothing of its own.
+            record("list", self.audit_entity, None, separate=True, subjects=self.subject_member_ids(rows), detail={
+                "screen": str(self.name), "search": search or None, "filters": readable_filters(self, filters),
+                "page": max(page or 0, 0) + 1, "rows": len(rows),
+            })
+        return count, rows
+
     def _apply_pagination(self, query, page, page_size):
         """A negative page number from the URL means the first page (PostgreSQL refuses OFFSET < 0)."""
         return super()._apply_pagination(query, max(page or 0, 0), page_size)
@@ -274,11 +317,7 @@ class ScopedModelView(StaffOnly, ModelView):
 
     def subject_member_ids(self, rows) -> list[int]:
         """The members whose personal data ``rows`` show (the rows themselves, or their linked member)."""
-        from handbook.organizations.models import Member
-
-        if self.model is Member:
-            return [row.id for row in rows]
-        return [row.member_id for row in rows if getattr(row, "member_id", None)]
+        return shown_member_ids(self.model, rows) or []
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Search each word without regard to accents or case (``nguyen`` finds ``Nguyễn``)."""
@@ -562,11 +601,7 @@ class _ExportAudit:
 
     def __init__(self, view, export_type: str):
         args = view._get_list_extra_args()
-        # Readable filters: "Tình trạng bằng" → value, not the URL's flt0_0.
-        self.filters = {
-            f"{view._filters[idx].name} {view._filters[idx].operation()}".strip(): value
-            for idx, _name, value in (args.filters or [])
-        }
+        self.filters = readable_filters(view, args.filters)
         self.view, self.export_type, self.search = view, export_type, args.search
         self.rows, self.members, self.written = 0, [], False
 

@@ -6,6 +6,7 @@ from flask_admin import BaseView, expose
 
 from handbook.admin.base import ScopedModelView, StaffOnly
 from handbook.audit.models import ACTIONS
+from handbook.audit.operations import record
 from handbook.audit.queries import members_seen_by, who_saw_member
 from handbook.auth.models import ROLES, User, normalize_login
 from handbook.auth.scope import scoped_select
@@ -47,6 +48,7 @@ class AuditEntryView(ScopedModelView):
     """The audit trail: searched and exported, never changed (and exports of it are audited too)."""
 
     edit_roles = ()  # no role creates, edits or deletes here
+    audits_listing = True  # logins are phone numbers and emails; entries name members
     can_view_details = True
     column_list = ["at", "login", "role", "ip", "action", "entity", "entity_id"]
     column_details_list = ["at", "login", "role", "ip", "user_agent", "action", "entity", "entity_id", "changes", "detail"]
@@ -64,6 +66,14 @@ class AuditEntryView(ScopedModelView):
                          "changes": _json, "detail": _json}
     column_formatters_export = column_formatters
     column_choices = {"action": list(ACTIONS.items())}
+
+    def subject_member_ids(self, rows) -> list[int]:
+        """The members the entries are about (from the rows alone: an export calls this once per row)."""
+        return [row.entity_id for row in rows if row.entity == "member" and row.entity_id]
+
+
+# Rows of the "seen by" answer the page shows (the CLI gives them all).
+SEEN_SHOWN = 1000
 
 
 class BreachView(StaffOnly, BaseView):
@@ -84,5 +94,11 @@ class BreachView(StaffOnly, BaseView):
         if login:
             account = db.session.execute(scoped_select(User).where(User.login == normalize_login(login))).scalar_one_or_none()
             seen = members_seen_by(db.session, account.id) if account else []
+        if card or login:
+            # The answer shows members (and who saw them): the look-up is itself personal data seen.
+            shown = ([member.id] if member else []) + [r.member_id for r in (seen or [])[:SEEN_SHOWN]]
+            record("breach_lookup", None, None, separate=True, subjects=shown, detail={
+                "member": card or None, "user": login or None, "rows": len(entries or []) + len(seen or []),
+            })
         return self.render("audit/breach.html", card=card, login=login, member=member, account=account,
-                           entries=entries, seen=seen, local_time=local_time, actions=ACTIONS)
+                           entries=entries, seen=seen, seen_shown=SEEN_SHOWN, local_time=local_time, actions=ACTIONS)

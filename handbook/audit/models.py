@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, false, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from handbook.extensions import db
+from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import PathString, path_within, utcnow
 
 ACTIONS = {
@@ -29,6 +29,9 @@ ACTIONS = {
     "view": "Mở hồ sơ",
     "unmask": "Xem số CCCD đầy đủ",
     "export": "Xuất dữ liệu",
+    "list": "Xem danh sách",
+    "lookup": "Tra cứu nhanh",
+    "breach_lookup": "Tra cứu truy cập",
     "download_own": "Tải dữ liệu của tôi",
     "correction_request": "Yêu cầu sửa thông tin",
 }
@@ -45,6 +48,7 @@ class AuditEntry(db.Model):
     __table_args__ = (
         Index("ix_audit_entry_user_at", "user_id", "at"),
         Index("ix_audit_entry_entity", "entity", "entity_id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,8 @@ from handbook.audit.models import AuditEntry, AuditSubject
 from handbook.organizations.models import Member
 
 # Actions that show a member's personal data to the actor.
-SEEING_ACTIONS = ("view", "unmask", "export", "update", "create", "delete", "download_own")
+SEEING_ACTIONS = ("view", "unmask", "export", "update", "create", "delete", "download_own",
+                  "list", "lookup", "breach_lookup")
 
 
 def who_saw_member(session, member_id: int, limit: int = 1000):

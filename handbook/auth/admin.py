@@ -26,6 +26,7 @@ class UserView(ScopedModelView):
     """Accounts: admins manage all; committees their subtree; secretaries the members of their branch."""
 
     edit_roles = ("admin", "committee", "secretary")
+    audits_listing = True
     column_list = ["login", "role", "organization", "member", "active", "last_login_at"]
     column_details_list = ["login", "role", "organization", "member", "active", "failed_logins", "last_login_at", "created_at"]
     column_export_list = ["login", "role", "organization.code", "organization.name", "member.full_name", "active", "last_login_at"]

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from handbook.extensions import db
+from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member, Organization, utcnow
 from handbook.versioning import Versioned
 
@@ -62,10 +62,11 @@ class User(UserMixin, Versioned, db.Model):
     """A login to the handbook with a role and an organization scope."""
 
     __tablename__ = "user_account"
+    __table_args__ = NEVER_REUSE_IDS
     # Written by logins, password changes and the data notice, none of which the account form shows:
     # they must not make an open form stale, nor race each other on the version.
     unversioned = frozenset({
-        "password_hash", "session_token", "failed_logins", "locked_until", "last_login_at",
+        "password_hash", "session_token", "failed_logins", "last_login_at",
         "notice_version", "notice_acknowledged_at",
     })
 

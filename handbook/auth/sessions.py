@@ -8,7 +8,7 @@ from flask import current_app, request
 from sqlalchemy import ForeignKey, Index, String, event, false, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from handbook.extensions import db
+from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import utcnow
 
 
@@ -21,7 +21,7 @@ class UserSession(db.Model):
     """One login on one device; ending it makes its session and remember cookies useless."""
 
     __tablename__ = "user_session"
-    __table_args__ = (Index("ix_user_session_user_revoked", "user_id", "revoked_at"),)
+    __table_args__ = (Index("ix_user_session_user_revoked", "user_id", "revoked_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_key)

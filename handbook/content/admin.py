@@ -272,6 +272,7 @@ class ReadMarkView(ScopedModelView):
     can_create = False
     can_edit = False
     can_delete = False
+    audits_listing = True
     column_list = ["member", "member.organization", "document", "article", "read_at"]
     column_filters = ["read_at"]
     column_default_sort = ("read_at", True)

@@ -9,7 +9,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from handbook.content.sanitize import html_to_text, sanitize_html
-from handbook.extensions import db
+from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member, Organization, scope_by_member, utcnow
 from handbook.text import nfc, search_key
 from handbook.versioning import Versioned
@@ -82,6 +82,7 @@ class Article(PublishedContent, Versioned, db.Model):
         Index("ix_article_feed", "status", "published_at"),
         # The home's "new for you": one organization's recent items without reading all its history.
         Index("ix_article_organization_published", "organization_id", "published_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +129,7 @@ class Document(PublishedContent, Versioned, db.Model):
     __table_args__ = (
         Index("ix_document_library", "status", "issued_on"),
         Index("ix_document_organization_published", "organization_id", "published_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,6 +192,7 @@ class Attachment(db.Model):
     """A file of a document, stored outside static/ under a generated name."""
 
     __tablename__ = "document_attachment"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
@@ -230,6 +233,7 @@ class ReadMark(db.Model):
         UniqueConstraint("member_id", "article_id", name="uq_read_mark_member_article"),
         CheckConstraint("(document_id IS NULL) <> (article_id IS NULL)", name="one_item"),
         Index("ix_read_mark_read_at", "read_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -114,6 +114,7 @@ class MemberView(ScopedModelView):
     """Party members: secretaries manage their branch, committees their subtree."""
 
     edit_roles = ("admin", "committee", "secretary")
+    audits_listing = True
     sensitive_columns = {"national_id_masked": ("national_id", "Số CCCD")}
     column_list = ["full_name", "card_number", "date_of_birth", "gender", "organization", "position", "status", "phone"]
     column_details_list = [

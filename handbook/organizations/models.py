@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import ForeignKey, Index, String, and_, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from handbook.extensions import db
+from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.text import mask_national_id, nfc, search_key, vi_sort_key
 from handbook.versioning import Versioned
 
@@ -102,6 +102,7 @@ class Organization(Versioned, db.Model):
     """A party organization at any level; ``path`` is the materialized path of padded ids, '/00000001/00000014/'."""
 
     __tablename__ = "organization"
+    __table_args__ = NEVER_REUSE_IDS
     # The path follows the parent: rewritten by the move's bulk UPDATE, never typed into a form.
     unversioned = frozenset({"path", "depth"})
 
@@ -206,6 +207,7 @@ class Member(Versioned, db.Model):
             "ix_member_search_key_trgm", "search_key",
             postgresql_using="gin", postgresql_ops={"search_key": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ class CorrectionRequestView(ScopedModelView):
     """Correction requests of the members in scope; the secretary accepts or rejects them."""
 
     edit_roles = ("admin", "committee", "secretary")
+    audits_listing = True
     column_list = ["created_at", "member", "field", "requested_value", "status", "handled_by", "handled_at"]
     column_details_list = ["created_at", "member", "field", "requested_value", "note", "status", "response", "handled_by", "handled_at"]
     column_export_list = ["created_at", "member.full_name", "member.card_number", "field", "requested_value", "note", "status", "response", "handled_at"]

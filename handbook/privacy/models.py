@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from handbook.extensions import db
+from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import MEMBER_LABELS, Member, scope_by_member, utcnow
 from handbook.versioning import Versioned
 
@@ -28,7 +28,7 @@ class CorrectionRequest(Versioned, db.Model):
     """A member asks for one field of their record to be corrected; the secretary answers."""
 
     __tablename__ = "correction_request"
-    __table_args__ = (Index("ix_correction_request_member_status", "member_id", "status"),)
+    __table_args__ = (Index("ix_correction_request_member_status", "member_id", "status"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from handbook.extensions import db
+from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member, scope_by_member, utcnow
 from handbook.versioning import Versioned
 
@@ -23,6 +23,7 @@ class PointRule(Versioned, db.Model):
     """How a source of points is limited: the most points one member may earn from it in a day."""
 
     __tablename__ = "point_rule"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(20), unique=True)
