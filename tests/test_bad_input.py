@@ -60,6 +60,13 @@ def test_ajax_lookups_survive_control_characters(app, client, tree):
                 assert r.status_code == 200, (view.endpoint, name, term)
 
 
+def test_breach_lookups_survive_control_characters(client, tree):
+    """Does a breach look-up for a member card or login holding NUL answer without a 500 (it was one on PostgreSQL)?"""
+    AuthActions(client).login(tree["admin"])
+    for query in ("member=%00", "member=a%00b", "user=%00", f"user={HUGE}%00"):
+        assert client.get(f"/admin/breach/?{query}").status_code == 200, query
+
+
 # -- file names ------------------------------------------------------------------------------------
 
 @pytest.fixture

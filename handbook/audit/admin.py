@@ -13,6 +13,7 @@ from handbook.auth.scope import scoped_select
 from handbook.extensions import db
 from handbook.organizations.models import Member
 from handbook.privacy.export import local_time
+from handbook.text import without_control_characters
 
 
 def _local(view, context, model, name):
@@ -84,8 +85,9 @@ class BreachView(StaffOnly, BaseView):
     @expose("/")
     def index(self):
         """Answer one of the two questions from the audit."""
-        card = (request.args.get("member") or "").strip()[:20]
-        login = (request.args.get("user") or "").strip()[:120]
+        # Control characters never reach SQL (PostgreSQL refuses NUL in text: it was a 500).
+        card = (without_control_characters(request.args.get("member")) or "").strip()[:20]
+        login = (without_control_characters(request.args.get("user")) or "").strip()[:120]
         member = account = None
         entries = seen = None
         if card:
