@@ -8,6 +8,8 @@ Create Date: 2026-11-30 06:10:00
 from alembic import op
 import sqlalchemy as sa
 
+from handbook.migration_helpers import drop_column
+
 
 # revision identifiers, used by Alembic.
 revision = 'd1a0e17e0101'
@@ -28,8 +30,7 @@ def upgrade():
     with op.batch_alter_table('throttle', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_throttle_window_end'), ['window_end'], unique=False)
     # Accounts are no longer locked (anyone could lock the owner out): guessing is throttled instead.
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('locked_until')
+    drop_column('user_account', 'locked_until')
 
 
 def downgrade():

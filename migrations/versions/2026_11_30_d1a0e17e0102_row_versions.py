@@ -8,6 +8,8 @@ Create Date: 2026-11-30 06:10:00
 from alembic import op
 import sqlalchemy as sa
 
+from handbook.migration_helpers import drop_column
+
 
 # revision identifiers, used by Alembic.
 revision = 'd1a0e17e0102'
@@ -22,12 +24,11 @@ TABLES = ("organization", "member", "user_account", "article", "document", "corr
 
 def upgrade():
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            # The server default gives every existing row version 1.
-            batch_op.add_column(sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False))
+        # In place, not batch mode: a SQLite rebuild would fire ON DELETE actions (handbook.migration_helpers).
+        # The server default gives every existing row version 1.
+        op.add_column(table, sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False))
 
 
 def downgrade():
     for table in reversed(TABLES):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('version')
+        drop_column(table, 'version')
