@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations db demo chromium bench clean scheduler
+.PHONY: run test install translations db demo chromium redis bench clean scheduler
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,17 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: run 'sudo apt-get install -y chromium'" >&2; exit 1; fi; }
 
-test: $(VENV)/.test-installed translations chromium
+# The Redis-backed limits are tested against a local Redis (tests/test_throttle.py, a db number of its
+# own): start one when none answers, installing it when missing and we are allowed to.
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }; \
+	    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no >/dev/null; \
+	    for _ in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; \
+	  else echo "Redis is not running: run 'sudo apt-get install -y redis-server'" >&2; exit 1; fi; }
+
+test: $(VENV)/.test-installed translations chromium redis
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Benchmarks are not tests (CI never runs them): seed a thaibinh database, measure each figure as a

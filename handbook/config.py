@@ -49,13 +49,13 @@ class Config:
 
     # The province's yearly target of accumulated points per member (DESIGN §5); configurable by regulation.
     POINTS_YEARLY_TARGET = int(os.environ.get("POINTS_YEARLY_TARGET", "100"))
-    # Seconds a member's "Hôm nay" reading items are kept per process (0: computed on every visit).
-    # Their own reading shows at once; what others publish shows within this time.
     # How many proxies in front set X-Forwarded-For/-Proto/-Host (nginx: 1). 0 ignores those headers,
     # as it must when clients reach the app directly (they could forge their address).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Days an ended or unusable login session stays listed before the nightly job deletes it.
     SESSION_RETENTION_DAYS = int(os.environ.get("SESSION_RETENTION_DAYS", "30"))
+    # Seconds a member's "Hôm nay" reading items are kept per process (0: computed on every visit).
+    # Their own reading shows at once; what others publish shows within this time.
     TODAY_CACHE_SECONDS = int(os.environ.get("TODAY_CACHE_SECONDS", "60"))
 
     # Password guessing (login, re-authentication, password change), counted across all workers
