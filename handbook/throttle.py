@@ -9,6 +9,7 @@ limit" (STACK-NOTES: per-worker memory let 2× and more through).
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from handbook.extensions import db, dialect_insert
 from handbook.organizations.models import utcnow
 
 REDIS_PREFIX = "handbook:throttle:"
+log = logging.getLogger(__name__)
 
 
 class Throttle(db.Model):
@@ -43,30 +45,47 @@ def _key(name: str, item, ident: str) -> str:
     return hashlib.sha256(item.key_for(name, ident).encode()).hexdigest()
 
 
+# A Redis that does not answer within this many seconds is taken as down (the database counts instead).
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
 def _redis():
-    """This app's Redis client, made on first use (None without REDIS_URL)."""
+    """This app's Redis client for REDIS_URL, made on first use (None without REDIS_URL)."""
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
-    client = current_app.extensions.get("throttle_redis")
-    if client is None:
+    cached = current_app.extensions.get("throttle_redis")
+    if cached is None or cached[0] != url:
         import redis
 
-        client = current_app.extensions["throttle_redis"] = redis.Redis.from_url(url)
-    return client
+        client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                      socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        cached = current_app.extensions["throttle_redis"] = (url, client)
+    return cached[1]
+
+
+def _redis_down(exc: Exception) -> None:
+    """Note that Redis failed: the limits still hold, counted in the database meanwhile."""
+    log.warning("Redis unavailable for the security limits (%s); counting in the database", exc)
 
 
 def _incr(name: str, key: str, seconds: int, now: datetime) -> tuple[int, float]:
     """Add one hit to a counter, opening a new window when the last one ended; its count and the
-    seconds left in its window."""
+    seconds left in its window. Redis when configured and answering, else the shared database: a
+    Redis outage must neither open the limits nor turn every login into an error."""
     client = _redis()
     if client is not None:
-        pipe = client.pipeline()  # MULTI … EXEC: the three run as one
-        pipe.set(REDIS_PREFIX + key, 0, ex=seconds, nx=True)
-        pipe.incr(REDIS_PREFIX + key)
-        pipe.pttl(REDIS_PREFIX + key)
-        _created, count, left_ms = pipe.execute()
-        return count, max(left_ms, 0) / 1000
+        from redis.exceptions import RedisError
+
+        try:
+            pipe = client.pipeline()  # MULTI … EXEC: the three run as one
+            pipe.set(REDIS_PREFIX + key, 0, ex=seconds, nx=True)
+            pipe.incr(REDIS_PREFIX + key)
+            pipe.pttl(REDIS_PREFIX + key)
+            _created, count, left_ms = pipe.execute()
+            return count, max(left_ms, 0) / 1000
+        except RedisError as exc:
+            _redis_down(exc)
     table = Throttle.__table__
     end = now + timedelta(seconds=seconds)
     ended = table.c.window_end <= now
@@ -113,8 +132,13 @@ def give_back(name: str, ident: str, limit: str) -> None:
     for item in parse_many(limit):
         key = _key(name, item, ident)
         if client is not None:
-            client.eval(_REDIS_GIVE_BACK, 1, REDIS_PREFIX + key)
-            continue
+            from redis.exceptions import RedisError
+
+            try:
+                client.eval(_REDIS_GIVE_BACK, 1, REDIS_PREFIX + key)
+                continue
+            except RedisError as exc:
+                _redis_down(exc)
         with db.engine.begin() as conn:
             conn.execute(update(Throttle).where(Throttle.key == key, Throttle.window_end > utcnow(), Throttle.hits > 0)
                          .values(hits=Throttle.hits - 1))

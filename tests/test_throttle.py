@@ -234,6 +234,19 @@ def test_nightly_purge_deletes_only_ended_counters(app, dbq):
     assert keys == {"running-test-row"}
 
 
+def test_a_redis_outage_neither_opens_the_limits_nor_fails_logins(app, client, make, tree, dbq, monkeypatch):
+    """With REDIS_URL set and Redis down, do guesses still count (in the database) and get refused at the
+    limit, with a 401 / 429 rather than a 500?"""
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_ADDRESS_LIMIT", "3/minute")
+    user = make.user("member", tree["B1"], make.member(tree["B1"], "Lê Văn Mất Kết Nối"))
+    codes = [AuthActions(client).login(user, password=WRONG).status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+    assert _user_row(dbq, user.id).failed_logins == 3
+    assert dbq(lambda s: s.execute(select(func.count()).select_from(Throttle)
+                                   .where(Throttle.name.like("login%"))).scalar()) > 0
+
+
 # -- two gunicorn workers ---------------------------------------------------------------------------
 
 def _free_port() -> int:
