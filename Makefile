@@ -33,8 +33,11 @@ demo: db
 # Cookies are Secure-only by default; this plain-HTTP server on 127.0.0.1 turns that off
 # (SECURE_COOKIES=1 make run keeps it on, e.g. behind a local TLS proxy).
 SECURE_COOKIES ?= 0
+# The scheduler process runs beside the web server (uploaded PDFs become searchable through its
+# extract-text job), logging to instance/scheduler.log, and stops with it.
 run: demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (back office: /admin/)"
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (back office: /admin/); scheduler log: instance/scheduler.log"
+	$(FLASK) scheduler >> instance/scheduler.log 2>&1 & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	SECURE_COOKIES=$(SECURE_COOKIES) $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 # The periodic jobs (handbook/jobs.py), in a process of their own: run one next to the web server.
