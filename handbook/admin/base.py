@@ -279,13 +279,10 @@ class ScopedModelView(StaffOnly, ModelView):
             })
         return count, rows
 
-    def _apply_pagination(self, query, page, page_size):
-        """A negative page number from the URL means the first page (PostgreSQL refuses OFFSET < 0)."""
-        return super()._apply_pagination(query, max(page or 0, 0), page_size)
-
     def _get_list_extra_args(self):
-        """The list's URL arguments, made safe for SQL: the page within [0, MAX_PAGE], the search
-        without control characters (PostgreSQL refuses NUL); page size and sort are already checked."""
+        """The list's URL arguments, made safe for SQL: the page within [0, MAX_PAGE] (PostgreSQL
+        refuses OFFSET < 0, SQLite a 20-digit one), the search without control characters (PostgreSQL
+        refuses NUL); page size and sort are already checked."""
         args = super()._get_list_extra_args()
         args.page = min(max(args.page or 0, 0), MAX_PAGE)
         args.search = without_control_characters(args.search)

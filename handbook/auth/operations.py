@@ -31,7 +31,7 @@ def may_manage(actor: Scope, account: User) -> bool:
     """May ``actor`` change or delete ``account``: someone else, of a lower role, inside the actor's subtree?"""
     if account.id is not None and account.id == actor.user_id:
         return False
-    return account.role in grantable_roles(actor.role) and (actor.sees_all or actor.allows_org(account.organization))
+    return account.role in grantable_roles(actor.role) and actor.allows_org(account.organization)
 
 
 def check_account_change(actor: Scope, account: User | None, role: str, organization: Organization | None,

@@ -61,8 +61,8 @@ def is_scope_root(session, org: Organization) -> bool:
 
 
 def _within(scope: Scope | None, org: Organization | None) -> bool:
-    """Is ``org`` inside the mover's subtree (everything for the admin or the system)?"""
-    return scope is None or scope.sees_all or (org is not None and scope.allows_org(org))
+    """Is ``org`` inside the mover's subtree (everything for the system; ``allows_org`` answers for the admin)?"""
+    return scope is None or scope.allows_org(org)
 
 
 def check_new(session, org: Organization, scope: Scope | None = None) -> None:
