@@ -24,6 +24,26 @@ def nfc(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value).strip()
 
 
+# Separators people type inside numbers: "034 123.456-789", "(0227) 3 123 456".
+_NUMBER_SEPARATORS = re.compile(r"[\s.\-()]")
+
+
+def number_digits(value: str | None) -> str:
+    """A typed number in NFKC (full-width "０３４" becomes "034") without spaces, dots, hyphens or brackets."""
+    return _NUMBER_SEPARATORS.sub("", unicodedata.normalize("NFKC", value or ""))
+
+
+def phone_number(value: str | None) -> str:
+    """A Vietnamese phone number as people store it, 0xxxxxxxxx: separators dropped, +84 (or 84
+    before ten digits) written 0. Logins and members' phones compare in this form."""
+    digits = number_digits(value)
+    if digits.startswith("+84"):
+        return "0" + digits[3:]
+    if digits.startswith("84") and len(digits) == 11:
+        return "0" + digits[2:]
+    return digits
+
+
 def has_control_characters(value: str | None) -> bool:
     """Does ``value`` hold a control character other than tab or a line break?"""
     return bool(value) and _CONTROL.search(value) is not None

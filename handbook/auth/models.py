@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member, Organization, utcnow
+from handbook.text import phone_number
 from handbook.versioning import Versioned
 
 ROLES = {
@@ -40,12 +41,7 @@ def normalize_login(value: str | None) -> str:
     value = (value or "").strip()
     if "@" in value:
         return value.lower()
-    digits = re.sub(r"[\s.\-()]", "", value)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    return digits
+    return phone_number(value)
 
 
 def is_valid_login(value: str) -> bool:

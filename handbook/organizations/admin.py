@@ -27,7 +27,7 @@ from handbook.organizations.operations import (
     child_kinds,
     move_organization,
 )
-from handbook.organizations.validation import MemberDataError, clean_member, local_today
+from handbook.organizations.validation import MemberDataError, clean_member
 
 
 def _label(choices):
@@ -185,7 +185,7 @@ class MemberView(ScopedModelView):
         if new_id.strip():
             values["national_id"] = new_id
         try:
-            cleaned = clean_member(values, local_today())
+            cleaned = clean_member(values)
         except MemberDataError as exc:
             raise ValidationError(str(exc)) from exc
         for field, value in cleaned.items():

@@ -20,6 +20,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def local_today() -> date:
+    """Today's date in Vietnam."""
+    return (utcnow() + LOCAL_OFFSET).date()
+
+
 # On PostgreSQL the path and sort keys must compare byte by byte, whatever the database locale.
 PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
 KeyString = String(400).with_variant(String(400, collation="C"), "postgresql")

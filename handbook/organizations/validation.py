@@ -10,7 +10,8 @@ import re
 import unicodedata
 from datetime import date
 
-from handbook.organizations.models import LOCAL_OFFSET, utcnow
+from handbook.organizations.models import local_today
+from handbook.text import number_digits, phone_number
 
 # The Communist Party of Vietnam was founded on 3 February 1930: nobody was admitted before.
 PARTY_FOUNDED = date(1930, 2, 3)
@@ -19,8 +20,6 @@ ADMISSION_AGE = 18
 NAME_MAX = 120
 EMAIL_MAX = 120
 
-# Separators people type inside numbers: "034 123.456-789", "(0227) 3 123 456".
-_SEPARATORS = re.compile(r"[\s.\-()]")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
 _NAME_PUNCTUATION = set(".'-")
 
@@ -31,16 +30,6 @@ class MemberDataError(ValueError):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__(" ".join(errors.values()))
-
-
-def local_today() -> date:
-    """Today's date in Vietnam."""
-    return (utcnow() + LOCAL_OFFSET).date()
-
-
-def ascii_digits(value: str | None) -> str:
-    """``value`` in NFKC (full-width "０３４" becomes "034") without spaces, dots, hyphens or brackets."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", value or ""))
 
 
 def clean_full_name(value: str | None) -> str:
@@ -58,7 +47,7 @@ def clean_full_name(value: str | None) -> str:
 
 def clean_card_number(value: str | None) -> str:
     """A party card number: 6 to 12 digits (separators and full-width digits allowed when typing)."""
-    digits = ascii_digits(value)
+    digits = number_digits(value)
     if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 12):
         raise ValueError("Số thẻ đảng viên chỉ gồm chữ số (6 đến 12 chữ số).")
     return digits
@@ -66,7 +55,7 @@ def clean_card_number(value: str | None) -> str:
 
 def clean_national_id(value: str | None) -> str | None:
     """A CCCD: exactly 12 digits, or nothing."""
-    digits = ascii_digits(value)
+    digits = number_digits(value)
     if not digits:
         return None
     if not (digits.isascii() and digits.isdigit() and len(digits) == 12):
@@ -76,11 +65,9 @@ def clean_national_id(value: str | None) -> str | None:
 
 def clean_phone(value: str | None) -> str | None:
     """A Vietnamese phone number stored as 0xxxxxxxxx (+84 and separators accepted), or nothing."""
-    digits = ascii_digits(value)
+    digits = phone_number(value)
     if not digits:
         return None
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
     if not (digits.isascii() and re.fullmatch(r"0\d{9,10}", digits)):
         raise ValueError("Số điện thoại không hợp lệ (ví dụ: 0912345678 hoặc +84912345678).")
     return digits
