@@ -86,6 +86,13 @@ def tree(make):
 
 
 @pytest.fixture
+def upload_folder(app, tmp_path, monkeypatch):
+    """This test stores its uploads in a folder of its own; the folder's path."""
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    return tmp_path / "uploads"
+
+
+@pytest.fixture
 def auth(client):
     """Login helper bound to ``client``."""
     return AuthActions(client)

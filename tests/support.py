@@ -1,6 +1,10 @@
-"""Test helpers shared by the fixtures and the tests: factories, login actions, CSRF tokens."""
+"""Test helpers shared by the fixtures and the tests: factories, login actions, CSRF tokens, exported files."""
+import csv
+import io
 import itertools
 import re
+
+import openpyxl
 
 from handbook.auth.models import User
 from handbook.extensions import db
@@ -19,6 +23,14 @@ def csrf_token(client, url="/login") -> str:
     )
     assert match, f"no CSRF token on {url}"
     return match.group(1)
+
+
+def export_rows(response, fmt: str) -> list[list[str]]:
+    """The rows of an exported CSV or xlsx file as lists of text (an empty cell is ""); the xlsx is opened with openpyxl."""
+    if fmt == "csv":
+        return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
 
 
 class Factory:
@@ -81,3 +93,10 @@ class AuthActions:
     def logout(self):
         token = csrf_token(self.client, "/")
         return self.client.post("/logout", data={"csrf_token": token})
+
+
+def logged_in_client(app, user):
+    """A test client of its own (a separate browser) logged in as ``user`` through the real form."""
+    client = app.test_client()
+    assert AuthActions(client).login(user).status_code == 302
+    return client

@@ -69,12 +69,6 @@ def test_breach_lookups_survive_control_characters(client, tree):
 
 # -- file names ------------------------------------------------------------------------------------
 
-@pytest.fixture
-def upload_folder(app, tmp_path, monkeypatch):
-    """This test's uploads go to its own folder."""
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
-
-
 def _control_free(text: str) -> bool:
     return not any(unicodedata.category(ch)[0] == "C" for ch in text)
 

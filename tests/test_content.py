@@ -13,11 +13,8 @@ from handbook.study.models import PointEntry
 from support import csrf_token
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path, monkeypatch):
-    """Each test stores its uploads in its own folder."""
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
-    return tmp_path / "uploads"
+# Each test stores its uploads in its own folder.
+pytestmark = pytest.mark.usefixtures("upload_folder")
 
 
 def library_titles(client, **params):

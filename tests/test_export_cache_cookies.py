@@ -1,24 +1,13 @@
 """Issue 9, item 11: the organization export names the parent; nothing authenticated is cached;
 cookies are Secure by default outside development."""
-import csv
-import io
 import re
 
-import openpyxl
 import pytest
 
 from content_support import attach, make_document, pdf_bytes
 from handbook.config import secure_cookies
 from handbook.organizations.models import Organization
-from support import AuthActions, csrf_token
-
-
-def _rows(response, fmt):
-    """The rows of an exported file, as lists of text."""
-    if fmt == "csv":
-        return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+from support import AuthActions, csrf_token, export_rows
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -26,7 +15,7 @@ def test_organization_export_names_the_parent(client, auth, tree, fmt):
     """Did the export's parent columns repeat the row's own code and name? Now a branch's parent
     columns hold its grassroots organization, under their own titles, and the root's are empty."""
     auth.login(tree["admin"])
-    rows = _rows(client.get(f"/admin/organization/export/{fmt}/"), fmt)
+    rows = export_rows(client.get(f"/admin/organization/export/{fmt}/"), fmt)
     assert rows[0][3:5] == ["Mã tổ chức cấp trên", "Tổ chức cấp trên"]
     by_code = {row[0]: row for row in rows[1:]}
     assert by_code[tree["B1"].code][3:5] == [tree["G1"].code, tree["G1"].name]

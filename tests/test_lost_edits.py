@@ -20,7 +20,7 @@ from handbook.organizations.models import Member, Organization
 from handbook.privacy.models import CorrectionRequest
 from handbook.study.models import PointRule
 from handbook.versioning import is_versioned
-from support import AuthActions, PASSWORD
+from support import PASSWORD, AuthActions, logged_in_client
 
 REFUSED = "Chưa lưu thay đổi của bạn"
 
@@ -73,12 +73,7 @@ def form_of(html: str) -> dict:
 def staff(app):
     """A logged-in test client for an account: each one is a separate person with a browser of their own."""
 
-    def login(user):
-        client = app.test_client()
-        assert AuthActions(client).login(user).status_code == 302
-        return client
-
-    return login
+    return lambda user: logged_in_client(app, user)
 
 
 def open_edit(client, screen: str, ident: int) -> dict:

@@ -14,7 +14,7 @@ from handbook.audit.models import AuditEntry
 from handbook.auth.models import User
 from handbook.auth.sessions import UserSession
 from handbook.organizations.models import Member
-from support import AuthActions, csrf_token
+from support import AuthActions, csrf_token, logged_in_client
 
 ENDED = ["expelled", "transferred", "deceased"]
 
@@ -29,13 +29,6 @@ def reader(app, make, tree):
     assert AuthActions(phone).login(user, remember=True).status_code == 302
     assert "Văn bản chi bộ B1 MA10" in phone.get("/documents/?q=ma10").get_data(as_text=True)
     return member, user, phone
-
-
-def _staff(app, user):
-    """A client logged in as ``user``."""
-    client = app.test_client()
-    assert AuthActions(client).login(user).status_code == 302
-    return client
 
 
 def _hidden_fields(client, url) -> dict:
@@ -92,7 +85,7 @@ def test_member_leaving_is_logged_out_at_once(app, dbq, tree, reader, status):
     """When the secretary marks a member who is reading the branch library as expelled (transferred,
     deceased) on the member screen, is the member's next request logged out and the account ended?"""
     member, user, phone = reader
-    response = _edit_member(_staff(app, tree["secretary"]), member, status=status)
+    response = _edit_member(logged_in_client(app, tree["secretary"]), member, status=status)
     assert response.status_code == 302
     assert dbq(lambda s: s.get(Member, member.id).status) == status
     _assert_account_ended(app, dbq, user, phone, status)
@@ -102,7 +95,7 @@ def test_deleted_member_is_logged_out_at_once(app, dbq, tree, reader):
     """When committee staff delete the record of a member who is reading, does their account end
     before the link to the record is cut?"""
     member, user, phone = reader
-    staff = _staff(app, tree["committee"])
+    staff = logged_in_client(app, tree["committee"])
     token = csrf_token(staff, "/admin/member/")
     assert staff.post("/admin/member/delete/", data={"id": member.id, "csrf_token": token}).status_code == 302
     assert dbq(lambda s: s.get(Member, member.id)) is None
@@ -115,8 +108,8 @@ def test_bulk_delete_ends_every_account(app, make, dbq, tree, reader):
     member, user, phone = reader
     other = make.member(tree["B1"], "Xóa Cùng Lúc")
     other_user = make.user("member", tree["B1"], other)
-    other_phone = _staff(app, other_user)
-    staff = _staff(app, tree["secretary"])
+    other_phone = logged_in_client(app, other_user)
+    staff = logged_in_client(app, tree["secretary"])
     token = csrf_token(staff, "/admin/member/")
     response = staff.post("/admin/member/action/", data={
         "action": "delete", "csrf_token": token, "rowid": [str(member.id), str(other.id)]})
@@ -129,9 +122,9 @@ def test_staff_account_linked_to_a_member_ends_too(app, make, dbq, tree):
     """Does a secretary whose own member record is marked transferred lose the back office at once?"""
     member = make.member(tree["B2"], "Bí Thư Chuyển Đi")
     secretary = make.user("secretary", tree["B2"], member)
-    desk = _staff(app, secretary)
+    desk = logged_in_client(app, secretary)
     assert desk.get("/admin/member/").status_code == 200
-    assert _edit_member(_staff(app, tree["committee"]), member, status="transferred").status_code == 302
+    assert _edit_member(logged_in_client(app, tree["committee"]), member, status="transferred").status_code == 302
     assert desk.get("/admin/member/").status_code == 302
     _assert_account_ended(app, dbq, secretary, desk, "transferred")
 
@@ -142,7 +135,7 @@ def test_change_outside_the_screens_ends_the_account(app, make, dbq, tree):
 
     member = make.member(tree["B3"], "Đổi Bằng Lệnh")
     user = make.user("member", tree["B3"], member)
-    phone = _staff(app, user)
+    phone = logged_in_client(app, user)
     with app.app_context():
         db.session.get(Member, member.id).status = "deceased"
         db.session.commit()
@@ -154,7 +147,7 @@ def test_readmitted_member_is_not_reactivated_silently(app, make, dbq, tree):
     turning it on refused while the member is still expelled?"""
     member = make.member(tree["B1"], "Được Kết Nạp Lại")
     user = make.user("member", tree["B1"], member)
-    staff = _staff(app, tree["secretary"])
+    staff = logged_in_client(app, tree["secretary"])
     assert _edit_member(staff, member, status="expelled").status_code == 302
 
     def reactivate():
@@ -179,8 +172,8 @@ def test_other_edits_leave_the_account_alone(app, make, dbq, tree):
     """Does an ordinary edit of a member (a phone number, exempt status) keep their login?"""
     member = make.member(tree["B1"], "Sửa Thường Lệ")
     user = make.user("member", tree["B1"], member)
-    phone = _staff(app, user)
-    assert _edit_member(_staff(app, tree["secretary"]), member, status="exempt", phone="0912000111").status_code == 302
+    phone = logged_in_client(app, user)
+    assert _edit_member(logged_in_client(app, tree["secretary"]), member, status="exempt", phone="0912000111").status_code == 302
     assert phone.get("/documents/").status_code == 200
     assert dbq(lambda s: s.get(User, user.id).active) is True
     assert dbq(lambda s: s.execute(select(AuditEntry.id).where(

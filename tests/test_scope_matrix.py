@@ -4,14 +4,11 @@ The matrix loops over every screen registered in the back office whose model is 
 screen's model needs a row maker below, so a new screen cannot slip in untested. Every action goes
 through the real pages with CSRF; what is saved is checked in the database.
 """
-import csv
-import io
 import itertools
 import re
 from datetime import datetime
 from typing import NamedTuple
 
-import openpyxl
 import pytest
 from flask_login import login_user
 from sqlalchemy import String, func, inspect, select
@@ -28,7 +25,7 @@ from handbook.jobs import JobRun
 from handbook.organizations.models import Member, Organization
 from handbook.privacy.models import CorrectionRequest
 from handbook.study.models import PointRule
-from support import csrf_token
+from support import csrf_token, export_rows
 
 STAFF = ["admin", "committee", "secretary"]
 FORGED_IDS = ["abc", "-1", "0", "99999999999999999999999", "1 OR 1=1"]
@@ -218,11 +215,7 @@ def _shown(page: str) -> str:
 
 def _cells(response, export_type, first_column_only=False) -> set[str]:
     """Every cell of an exported file (or only each line's first)."""
-    if export_type == "csv":
-        lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    else:
-        lines = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-    return {str(c) for line in lines for c in (line[:1] if first_column_only else line) if c is not None}
+    return {c for line in export_rows(response, export_type) for c in (line[:1] if first_column_only else line)}
 
 
 def _still_there(dbq, model, row) -> bool:

@@ -19,11 +19,9 @@ REAL_EXTRACTOR = "handbook.content.extraction:pdf_text"
 
 
 @pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path, monkeypatch):
+def own_folder_and_extractor(app, upload_folder, monkeypatch):
     """Each test stores its uploads in its own folder and reads with the tests' extractor."""
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
     monkeypatch.setitem(app.config, "TEXT_EXTRACTOR", TEST_EXTRACTOR)
-    return tmp_path / "uploads"
 
 
 @pytest.fixture
