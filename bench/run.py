@@ -223,7 +223,8 @@ def measure_admin_list(url: str, password: str, repeats: int) -> list[Figure]:
     from handbook.auth.models import User
     from handbook.config import Config
     from handbook.extensions import db
-    from handbook.organizations.models import Organization, subtree_bounds
+    from handbook.organizations.models import Organization
+    from handbook.scope import subtree_bounds
 
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
@@ -279,7 +280,9 @@ def measure_library(url: str, password: str, repeats: int) -> list[Figure]:
     from handbook.config import Config
     from handbook.content.views import PER_PAGE
     from handbook.extensions import db
-    from handbook.organizations.models import Member, Organization, subtree_bounds, utcnow
+    from handbook.organizations.models import Member, Organization
+    from handbook.scope import subtree_bounds
+    from handbook.clock import utcnow
 
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():

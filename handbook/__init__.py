@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 
+from handbook.clock import TIMEZONE
 from handbook.config import Config
 from handbook.extensions import babel, csrf, db, login_manager, migrate
 
@@ -45,7 +46,7 @@ def create_app(config_class=Config, **overrides) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "vi", timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    babel.init_app(app, locale_selector=lambda: "vi", timezone_selector=lambda: TIMEZONE)
     csrf.init_app(app)
 
     from handbook import assets

@@ -2,6 +2,8 @@
 import os
 from datetime import timedelta
 
+from handbook.clock import TIMEZONE
+
 
 def _bool(name: str, default: bool = False) -> bool:
     """Read a yes/no environment variable."""
@@ -26,7 +28,7 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
 
     BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

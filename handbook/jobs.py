@@ -21,11 +21,12 @@ from functools import partial
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import JSON, String, UniqueConstraint, false, insert, select, update
+from sqlalchemy import JSON, String, UniqueConstraint, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from handbook.scope import admin_only
 from handbook.extensions import NEVER_REUSE_IDS, db, dialect_insert
-from handbook.organizations.models import LOCAL_OFFSET, utcnow
+from handbook.clock import LOCAL_OFFSET, utcnow
 
 log = logging.getLogger(__name__)
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -68,10 +69,7 @@ class JobRun(db.Model):
     ok: Mapped[bool | None]
     result: Mapped[dict | None] = mapped_column(JSON)
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Job runs are the province's operations: only the admin sees them."""
-        return None if scope.sees_all else false()
+    __scope__ = admin_only()
 
     def __str__(self) -> str:
         return f"{self.job} {self.period}"

@@ -19,7 +19,7 @@ from sqlalchemy import String, case, delete, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from handbook.extensions import db, dialect_insert
-from handbook.organizations.models import utcnow
+from handbook.clock import utcnow
 
 REDIS_PREFIX = "handbook:throttle:"
 log = logging.getLogger(__name__)

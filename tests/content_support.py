@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from handbook.content.models import Article, Attachment, Document
 from handbook.extensions import db
-from handbook.organizations.models import utcnow
+from handbook.clock import utcnow
 
 _n = itertools.count(1)
 

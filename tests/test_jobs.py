@@ -11,7 +11,7 @@ from handbook.content.models import Attachment
 from handbook.content.uploads import stored_path
 from handbook.extensions import db
 from handbook.jobs import JOBS, JobRun, build_scheduler, period_of, run_job
-from handbook.organizations.models import utcnow
+from handbook.clock import utcnow
 from content_support import make_document
 
 

@@ -80,7 +80,7 @@ def test_simultaneous_awards_never_pass_the_daily_cap(app, make, tree):
 
 def test_a_member_sees_only_their_points(app, make, tree):
     """Does the ledger's scope give a member their own entries, and committee staff only their subtree's?"""
-    from handbook.auth.scope import Scope, scoped_select
+    from handbook.scope import Scope, scoped_select
 
     inside, outside = make.member(tree["B1"]), make.member(tree["B3"])
     with app.app_context():

@@ -21,7 +21,7 @@ from handbook.auth.operations import (
     RightsError,
     check_account_change,
 )
-from handbook.auth.scope import Scope
+from handbook.scope import Scope
 from support import AuthActions, csrf_token
 
 

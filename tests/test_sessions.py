@@ -99,7 +99,7 @@ def test_deactivation_ends_all_sessions(app, client, auth, make, tree, dbq):
 
 def test_export_needs_a_recent_login(app, make, tree, dbq):
     """Is an export asked for a fresh password once the login is older than REAUTH_MINUTES, and allowed after?"""
-    from handbook.organizations.models import utcnow
+    from handbook.clock import utcnow
 
     user = make.user("committee", tree["C1"])
     (c,) = _devices(app, user, 1)
@@ -117,7 +117,7 @@ def test_export_needs_a_recent_login(app, make, tree, dbq):
 
 def test_own_download_needs_a_recent_login(app, make, tree, dbq):
     """Does a member's own download also ask for the password after a stale login?"""
-    from handbook.organizations.models import utcnow
+    from handbook.clock import utcnow
 
     user = make.user("member", tree["B2"], make.member(tree["B2"]))
     (c,) = _devices(app, user, 1)

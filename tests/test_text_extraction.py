@@ -138,7 +138,7 @@ def test_two_extractors_never_take_the_same_file(app, tree, make):
     from content_support import attach, make_document
     from handbook.content import extraction
     from handbook.extensions import db
-    from handbook.organizations.models import utcnow
+    from handbook.clock import utcnow
 
     doc = make_document(app, tree["C1"], "Tệp đang được đọc TX4")
     row = attach(app, doc, pdf_bytes("Claimed FOXTROTX"))

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from audit_support import entries_since, last_id
 from handbook.auth.models import User
 from handbook.auth.sessions import UserSession
-from handbook.organizations.models import utcnow
+from handbook.clock import utcnow
 from handbook.throttle import Throttle
 from support import PASSWORD, AuthActions, csrf_token
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from audit_support import entries_since, last_id
-from handbook.auth.scope import Scope
+from handbook.scope import Scope
 from handbook.organizations.models import Organization, OrganizationMove
 from handbook.organizations.operations import TreeError, TreeForbidden, check_move
 from support import csrf_token

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from handbook.admin.base import StaffOnly
-from handbook.auth.scope import current_scope, scoped
+from handbook.scope import current_scope, scoped
 from handbook.extensions import db
 from handbook.forms import TRANSLATIONS
 

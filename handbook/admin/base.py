@@ -3,7 +3,7 @@ import csv
 import math
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import Response, abort, flash, g, make_response, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
@@ -21,8 +21,9 @@ from wtforms.validators import ValidationError
 
 from handbook.admin import conflicts
 from handbook.audit.operations import clean, model_changes, record
-from handbook.auth.scope import parse_id, record_refusal, scoped
+from handbook.scope import parse_id, record_refusal, scoped
 from handbook.auth.sessions import recent_login
+from handbook.clock import local_time
 from handbook.exports import ascii_filename, neutralize_cell
 from handbook.extensions import db
 from handbook.forms import Form
@@ -163,9 +164,7 @@ def _vn_date(view, value, name=None):
 
 def _vn_datetime(view, value, name=None):
     """Times in Vietnam's zone (stored in UTC), day first."""
-    from zoneinfo import ZoneInfo
-
-    return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
+    return local_time(value)
 
 
 VN_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _vn_datetime, date: _vn_date}
@@ -189,7 +188,7 @@ class StaffOnly:
 
 
 class ScopedModelView(StaffOnly, ModelView):
-    """A ModelView whose every query goes through ``handbook.auth.scope``.
+    """A ModelView whose every query goes through ``handbook.scope``.
 
     Flask-Admin fetches rows in several places that ignore ``get_query`` (issue #1739): ``get_one``,
     relationship dropdowns and ajax loaders. Each is overridden here, once, for every screen.

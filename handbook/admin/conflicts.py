@@ -93,7 +93,7 @@ def last_update(entity: str, entity_id: int):
 
 def conflict_message(rows, last) -> Markup:
     """The Vietnamese refusal: who saved last and when, then each field as saved now and as submitted."""
-    from handbook.privacy.export import local_time
+    from handbook.clock import local_time
 
     if last is not None:
         who = Markup("<strong>{}</strong> đã lưu bản ghi này lúc {}").format(last.login or "Người khác", local_time(last.at))

@@ -1,7 +1,7 @@
 """The back-office screen of the periodic jobs' runs (read only, for the admin)."""
 from handbook.admin.base import ScopedModelView
 from handbook.jobs import JOBS
-from handbook.privacy.export import local_time
+from handbook.clock import local_time
 
 JOB_LABELS = {
     "purge-sessions": "Dọn phiên đăng nhập cũ",

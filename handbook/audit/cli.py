@@ -14,7 +14,7 @@ def who_saw(card):
     """Print who opened or exported a member: time (Asia/Ho_Chi_Minh), login, action, IP."""
     from handbook.audit.queries import who_saw_member
     from handbook.organizations.models import Member
-    from handbook.privacy.export import local_time
+    from handbook.clock import local_time
 
     member = db.session.execute(select(Member).where(Member.card_number == card.strip())).scalar_one_or_none()
     if member is None:
@@ -29,7 +29,7 @@ def seen_by(login):
     """Print the members an account opened or exported: card, name, times, first, last."""
     from handbook.audit.queries import members_seen_by
     from handbook.auth.models import User, normalize_login
-    from handbook.privacy.export import local_time
+    from handbook.clock import local_time
 
     user = db.session.execute(select(User).where(User.login == normalize_login(login))).scalar_one_or_none()
     if user is None:

@@ -7,7 +7,9 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, false, o
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from handbook.extensions import NEVER_REUSE_IDS, db
-from handbook.organizations.models import PathString, path_within, utcnow
+from handbook.organizations.models import PathString
+from handbook.scope import path_within
+from handbook.clock import utcnow
 
 ACTIONS = {
     "login": "Đăng nhập",

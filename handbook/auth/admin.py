@@ -14,7 +14,7 @@ from handbook.auth.operations import (
     check_account_removal,
     offered_roles,
 )
-from handbook.auth.scope import current_scope
+from handbook.scope import current_scope
 
 
 def _role_label(view, context, model, name):

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from handbook.scope import by_subtree
 from handbook.extensions import NEVER_REUSE_IDS, db
-from handbook.organizations.models import Member, Organization, utcnow
+from handbook.organizations.models import Member, Organization
+from handbook.clock import utcnow
 from handbook.text import phone_number
 from handbook.versioning import Versioned
 
@@ -128,14 +130,7 @@ class User(UserMixin, Versioned, db.Model):
         """May this user enter the back office?"""
         return self.role in STAFF_ROLES
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Accounts visible to ``scope``: those attached to its subtree, or one's own."""
-        if scope.sees_all:
-            return None
-        if scope.role == "member" or scope.org_path is None:
-            return cls.id == scope.user_id if scope.user_id else false()
-        return cls.organization_id.in_(Organization.subtree_ids(scope.org_path))
+    __scope__ = by_subtree("organization_id", own=("id", "user_id"))
 
     def __str__(self) -> str:
         return self.login

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from handbook.auth.models import ROLE_RANK, ROLES, User, grantable_roles
 
 if TYPE_CHECKING:
-    from handbook.auth.scope import Scope
+    from handbook.scope import Scope
     from handbook.organizations.models import Member, Organization
 
 OWN_ACCOUNT = "Bạn không thể tự đổi vai trò, tổ chức, đảng viên gắn với tài khoản hoặc trạng thái hoạt động của tài khoản mình."

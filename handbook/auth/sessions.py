@@ -5,11 +5,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import ForeignKey, Index, String, event, false, inspect, update
+from sqlalchemy import ForeignKey, Index, String, event, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from handbook.scope import own_rows
 from handbook.extensions import NEVER_REUSE_IDS, db
-from handbook.organizations.models import utcnow
+from handbook.clock import utcnow
 
 
 def new_session_key() -> str:
@@ -36,10 +37,7 @@ class UserSession(db.Model):
 
     user = relationship("User")
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Everyone sees only their own sessions, admins included."""
-        return cls.user_id == scope.user_id if scope.user_id else false()
+    __scope__ = own_rows("user_id")
 
     @property
     def is_active(self) -> bool:

@@ -10,14 +10,15 @@ from wtforms import FileField, MultipleFileField
 from wtforms.validators import ValidationError
 
 from handbook.admin.base import ScopedModelView, StaffOnly
-from handbook.auth.scope import current_scope
+from handbook.scope import current_scope
 from handbook.content.extraction import TEXT_STATES, initial_text_state
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, Article, Attachment, Document, ReadMark
 from handbook.content.operations import read_counts_by_organization, top_read_documents
 from handbook.content.uploads import DOCUMENT_KINDS, IMAGE_KINDS, UploadError, remove_stored, store_upload
 from handbook.extensions import db
 from handbook.forms import text_length
-from handbook.organizations.models import Organization, utcnow
+from handbook.organizations.models import Organization
+from handbook.clock import utcnow
 from handbook.study.models import POINT_SOURCES
 
 EDITORS = ("admin", "committee", "secretary")

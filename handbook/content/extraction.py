@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 
 from handbook.content.models import Attachment, Document
 from handbook.content.uploads import stored_path
-from handbook.organizations.models import utcnow
+from handbook.clock import utcnow
 
 log = logging.getLogger(__name__)
 

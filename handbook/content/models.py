@@ -4,13 +4,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, false, or_, select,
+    CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, event,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from handbook.content.sanitize import html_to_text, sanitize_html
+from handbook.scope import audience, by_member, own_rows, through
 from handbook.extensions import NEVER_REUSE_IDS, db
-from handbook.organizations.models import Member, Organization, scope_by_member, utcnow
+from handbook.organizations.models import Member, Organization
+from handbook.clock import utcnow
 from handbook.text import nfc, search_key
 from handbook.versioning import Versioned
 
@@ -30,31 +32,10 @@ STATUSES = {"draft": "Bản nháp", "published": "Xuất bản"}
 SEARCH_TEXT_LIMIT = 8000
 
 
-def _audience_clause(cls, scope):
-    """Content published by an organization ``scope`` may read or manage (see ``__scope__``)."""
-    if scope.sees_all:
-        return None
-    managed = (
-        cls.organization_id.in_(Organization.subtree_ids(scope.org_path))
-        if scope.org_path is not None and scope.role != "member" else None
-    )
-    if scope.role == "member" or scope.reading:
-        # Readers see what any organization on the path up to the root published; staff reading on
-        # the member pages also see what their own subtree published (they manage it anyway).
-        above = cls.organization_id.in_(scope.ancestor_ids) if scope.ancestor_ids else None
-        parts = [c for c in (above, managed) if c is not None]
-        return or_(*parts) if parts else false()
-    return managed if managed is not None else false()
-
-
 class PublishedContent:
     """What news and documents share: the publishing organization, status, time, points, search key."""
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Staff manage what their subtree published; a member reads what the path from their
-        branch to the root published; staff on the member pages read both."""
-        return _audience_clause(cls, scope)
+    __scope__ = audience("organization_id")
 
     @classmethod
     def visible_now(cls, now: datetime | None = None):
@@ -212,13 +193,7 @@ class Attachment(db.Model):
 
     document: Mapped[Document] = relationship(back_populates="attachments")
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Files follow their document."""
-        rule = Document.__scope__(scope)
-        if rule is None:
-            return None
-        return cls.document_id.in_(select(Document.id).where(rule))
+    __scope__ = through(Document, "document_id")
 
     def __str__(self) -> str:
         return self.original_name
@@ -246,10 +221,7 @@ class ReadMark(db.Model):
     document: Mapped[Document | None] = relationship()
     article: Mapped[Article | None] = relationship()
 
-    @classmethod
-    def __scope__(cls, scope):
-        """A member sees their own marks; staff the marks of members in their subtree."""
-        return scope_by_member(cls.member_id, scope)
+    __scope__ = by_member("member_id")
 
     def __str__(self) -> str:
         return f"{self.member_id} → {self.document_id or self.article_id}"
@@ -268,10 +240,7 @@ class Bookmark(db.Model):
 
     document: Mapped[Document] = relationship()
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Bookmarks are personal: each user sees only their own, the admin included."""
-        return cls.user_id == scope.user_id if scope.user_id else false()
+    __scope__ = own_rows("user_id")
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.document_id}"

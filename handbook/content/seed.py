@@ -17,7 +17,8 @@ from handbook.content.models import DOCUMENT_TYPES, Article, Attachment, Documen
 from handbook.content.operations import READ_SOURCE
 from handbook.content.sanitize import sanitize_html
 from handbook.content.uploads import stored_path
-from handbook.organizations.models import Member, Organization, utcnow
+from handbook.organizations.models import Member, Organization
+from handbook.clock import utcnow
 from handbook.seed.vocabulary import vocabulary
 from handbook.study.models import PointEntry
 from handbook.text import search_key

@@ -4,12 +4,12 @@ from datetime import timedelta
 from flask import current_app, url_for
 from sqlalchemy import func, select, text
 
-from handbook.auth.scope import Scope
+from handbook.scope import Scope
 from handbook.cache import kept
 from handbook.content.models import Article, Document, ReadMark
 from handbook.content.operations import feed_query, library_query
 from handbook.extensions import db
-from handbook.organizations.models import LOCAL_OFFSET, utcnow
+from handbook.clock import LOCAL_OFFSET, utcnow
 from handbook.study.operations import member_year_total
 
 NEW_DAYS = 30  # a document or article counts as new for a month

@@ -6,7 +6,7 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from handbook.admin.base import ScopedModelView
-from handbook.auth.scope import current_scope
+from handbook.scope import current_scope
 from handbook.extensions import db
 from handbook.organizations.models import (
     GENDERS,

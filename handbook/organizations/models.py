@@ -1,28 +1,16 @@
 """The organization tree and the party members who belong to it."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, and_, false, func, select
+from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from handbook.clock import utcnow
+from handbook.scope import by_path, by_subtree, path_within
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.text import mask_national_id, nfc, search_key, vi_sort_key
 from handbook.versioning import Versioned
-
-
-# Vietnam's time is UTC+7 all year (no daylight saving): days, years and schedules are counted in it.
-LOCAL_OFFSET = timedelta(hours=7)
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC (stored naive, read as UTC)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def local_today() -> date:
-    """Today's date in Vietnam."""
-    return (utcnow() + LOCAL_OFFSET).date()
 
 
 # On PostgreSQL the path and sort keys must compare byte by byte, whatever the database locale.
@@ -92,17 +80,6 @@ def path_segment(org_id: int) -> str:
     return f"{org_id:08d}/"
 
 
-def subtree_bounds(path: str) -> tuple[str, str]:
-    """Return [low, high) bounds of every path under ``path``; '0' is the byte after '/'."""
-    return path, path[:-1] + "0"
-
-
-def path_within(column, path: str):
-    """SQL condition: the path in ``column`` lies in the subtree at ``path`` (an indexed range)."""
-    low, high = subtree_bounds(path)
-    return and_(column >= low, column < high)
-
-
 class Organization(Versioned, db.Model):
     """A party organization at any level; ``path`` is the materialized path of padded ids, '/00000001/00000014/'."""
 
@@ -151,19 +128,7 @@ class Organization(Versioned, db.Model):
         """SQL condition: the organization lies in the subtree at ``path`` (an indexed range)."""
         return path_within(cls.path, path)
 
-    @classmethod
-    def subtree_ids(cls, path: str):
-        """A SELECT of the ids of every organization in the subtree at ``path``."""
-        return select(cls.id).where(cls.subtree_clause(path))
-
-    @classmethod
-    def __scope__(cls, scope):
-        """Rows visible to ``scope``: its subtree."""
-        if scope.sees_all:
-            return None
-        if scope.org_path is None:
-            return false()
-        return cls.subtree_clause(scope.org_path)
+    __scope__ = by_path("path")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -188,14 +153,7 @@ class OrganizationMove(db.Model):
     to_parent: Mapped[Organization | None] = relationship(foreign_keys=[to_parent_id])
     moved_by = relationship("User", foreign_keys=[moved_by_id])
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Moves visible to ``scope``: those of organizations in its subtree."""
-        if scope.sees_all:
-            return None
-        if scope.org_path is None:
-            return false()
-        return cls.organization_id.in_(Organization.subtree_ids(scope.org_path))
+    __scope__ = by_subtree("organization_id")
 
     def __str__(self) -> str:
         return f"{self.organization_id}: {self.from_path} → {self.to_path}"
@@ -276,29 +234,10 @@ class Member(Versioned, db.Model):
         """The party position in Vietnamese."""
         return PARTY_POSITIONS.get(self.position, self.position)
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Rows visible to ``scope``: members of its subtree, or a member's own record."""
-        if scope.sees_all:
-            return None
-        if scope.role == "member":
-            return cls.id == scope.member_id if scope.member_id else false()
-        if scope.org_path is None:
-            return false()
-        return cls.organization_id.in_(Organization.subtree_ids(scope.org_path))
+    __scope__ = by_subtree("organization_id", own=("id", "member_id"))
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.card_number})"
-
-
-def scope_by_member(member_id_column, scope):
-    """The scope rule of rows that belong to one member (points, read marks, requests): a member sees
-    their own; staff the rows of members in their subtree; admins everything."""
-    if scope.sees_all:
-        return None
-    if scope.role == "member":
-        return member_id_column == scope.member_id if scope.member_id else false()
-    return member_id_column.in_(select(Member.id).where(Member.__scope__(scope)))
 
 
 def direct_member_counts():

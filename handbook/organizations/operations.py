@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, literal, select, update
 from handbook.organizations.models import ORG_KINDS, Organization, OrganizationMove, path_segment
 
 if TYPE_CHECKING:
-    from handbook.auth.scope import Scope
+    from handbook.scope import Scope
 
 # Highest first: province > committee > grassroots > sub_committee > branch.
 KIND_ORDER = tuple(ORG_KINDS)
@@ -118,7 +118,7 @@ def move_organization(
     Nothing is flushed before the UPDATE, so ``org``'s own changes (parent, path, depth) stay in its
     history for the audit trail.
     """
-    from handbook.auth.scope import Scope  # the mover's rights, taken before anything moves
+    from handbook.scope import Scope  # the mover's rights, taken before anything moves
 
     with session.no_autoflush:
         check_move(session, org, new_parent, Scope.for_user(moved_by) if moved_by is not None else None)

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
-from handbook.organizations.models import local_today
+from handbook.clock import local_today
 from handbook.text import number_digits, phone_number
 
 # The Communist Party of Vietnam was founded on 3 February 1930: nobody was admitted before.

@@ -3,8 +3,8 @@ from flask_login import current_user
 from wtforms.validators import ValidationError
 
 from handbook.admin.base import ScopedModelView
-from handbook.organizations.models import utcnow
-from handbook.privacy.export import local_time
+from handbook.clock import utcnow
+from handbook.clock import local_time
 from handbook.privacy.models import CORRECTABLE_FIELDS, CORRECTION_STATUSES, CorrectionRequest
 
 

@@ -4,29 +4,17 @@ from __future__ import annotations
 import io
 import os
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from handbook.audit.models import AuditEntry
-from handbook.auth.scope import scoped_select
+from handbook.scope import scoped_select
 from handbook.organizations.models import GENDERS, MEMBER_LABELS, THEORY_LEVELS, Organization
 from handbook.privacy.models import CorrectionRequest
+from handbook.clock import local_date, local_time
 from handbook.text import without_control_characters
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
-
-def local_time(value) -> str:
-    """A stored UTC time as Vietnamese local time, dd/mm/yyyy HH:MM."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL).strftime("%d/%m/%Y %H:%M")
-
-
-def _date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def record_fields(member) -> list[tuple[str, str]]:
@@ -34,13 +22,13 @@ def record_fields(member) -> list[tuple[str, str]]:
     values = {
         "full_name": member.full_name,
         "card_number": member.card_number,
-        "date_of_birth": _date(member.date_of_birth),
+        "date_of_birth": local_date(member.date_of_birth),
         "gender": GENDERS.get(member.gender, member.gender or ""),
         "ethnicity": member.ethnicity or "",
         "religion": member.religion or "",
         "hometown": member.hometown or "",
-        "admitted_on": _date(member.admitted_on),
-        "official_on": _date(member.official_on),
+        "admitted_on": local_date(member.admitted_on),
+        "official_on": local_date(member.official_on),
         "status": member.status_label,
         "organization": member.organization.name,
         "position": member.position_label,

@@ -6,8 +6,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from handbook.scope import by_member
 from handbook.extensions import NEVER_REUSE_IDS, db
-from handbook.organizations.models import MEMBER_LABELS, Member, scope_by_member, utcnow
+from handbook.organizations.models import MEMBER_LABELS, Member
+from handbook.clock import utcnow
 from handbook.versioning import Versioned
 
 CORRECTION_STATUSES = {
@@ -54,10 +56,7 @@ class CorrectionRequest(Versioned, db.Model):
         """The status in Vietnamese."""
         return CORRECTION_STATUSES.get(self.status, self.status)
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Requests of members in the scope's subtree; a member's own requests."""
-        return scope_by_member(cls.member_id, scope)
+    __scope__ = by_member("member_id")
 
     def __str__(self) -> str:
         return f"{self.field_label}: {self.requested_value}"

@@ -8,12 +8,13 @@ from flask_login import current_user, login_required, login_user
 from handbook.audit.operations import record
 from handbook.auth import attempts
 from handbook.auth.models import User
-from handbook.auth.scope import get_scoped_or_404, scoped_select
+from handbook.scope import get_scoped_or_404, scoped_select
 from handbook.auth.sessions import UserSession, current_session, recent_login
 from handbook.auth.views import safe_next
 from handbook.extensions import db
-from handbook.organizations.models import utcnow
-from handbook.privacy.export import local_time, own_data, own_data_pdf, record_fields, who_opened
+from handbook.clock import utcnow
+from handbook.privacy.export import own_data, own_data_pdf, record_fields, who_opened
+from handbook.clock import local_time
 from handbook.privacy.forms import ConfirmForm, CorrectionForm, PasswordChangeForm, ReauthForm
 from handbook.privacy.models import CorrectionRequest
 from handbook.security import check_rate

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from handbook.scope import admin_only, by_member
 from handbook.extensions import NEVER_REUSE_IDS, db
-from handbook.organizations.models import Member, scope_by_member, utcnow
+from handbook.organizations.models import Member
+from handbook.clock import utcnow
 from handbook.versioning import Versioned
 
 # The sources of points; a rule row may override each one's daily cap.
@@ -32,10 +34,7 @@ class PointRule(Versioned, db.Model):
     note: Mapped[str | None] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    @classmethod
-    def __scope__(cls, scope):
-        """Rules are province-wide: only the admin sees and changes them."""
-        return None if scope.sees_all else false()
+    __scope__ = admin_only()
 
     def __str__(self) -> str:
         return f"{POINT_SOURCES.get(self.source, self.source)}: {self.daily_cap or '∞'}/ngày"
@@ -65,10 +64,7 @@ class PointEntry(db.Model):
         """The source in Vietnamese."""
         return POINT_SOURCES.get(self.source, self.source)
 
-    @classmethod
-    def __scope__(cls, scope):
-        """A member sees their own points; staff the points of members in their subtree."""
-        return scope_by_member(cls.member_id, scope)
+    __scope__ = by_member("member_id")
 
     def __str__(self) -> str:
         return f"{self.points:+d} ({self.source_label}, {self.reference})"

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 
 from handbook.extensions import dialect_insert
-from handbook.organizations.models import LOCAL_OFFSET, utcnow
+from handbook.clock import day_start, utcnow, year_bounds
 from handbook.study.models import PointEntry, PointRule
 
 # Defaults while no PointRule row says otherwise (DESIGN §5: a daily cap per source stops click-farming).
@@ -21,12 +21,6 @@ def daily_cap(session, source: str) -> int | None:
     return DEFAULT_DAILY_CAPS.get(source)
 
 
-def _local_day_start(now: datetime) -> datetime:
-    """The UTC instant at which ``now``'s day began in Vietnam."""
-    local = now + LOCAL_OFFSET
-    return local.replace(hour=0, minute=0, second=0, microsecond=0) - LOCAL_OFFSET
-
-
 def earned_today(session, member_id: int, source: str, now: datetime | None = None) -> int:
     """Points ``member_id`` earned from ``source`` since the start of today (Vietnam time)."""
     now = now or utcnow()
@@ -34,7 +28,7 @@ def earned_today(session, member_id: int, source: str, now: datetime | None = No
         select(func.coalesce(func.sum(PointEntry.points), 0)).where(
             PointEntry.member_id == member_id,
             PointEntry.source == source,
-            PointEntry.created_at >= _local_day_start(now),
+            PointEntry.created_at >= day_start(now),
         )
     ).scalar_one()
 
@@ -88,8 +82,7 @@ def member_total(session, member_id: int) -> int:
 
 def member_year_total(session, member_id: int, year: int) -> int:
     """A member's points earned in ``year`` (Vietnam time): the province's target is yearly."""
-    start = datetime(year, 1, 1) - LOCAL_OFFSET
-    end = datetime(year + 1, 1, 1) - LOCAL_OFFSET
+    start, end = year_bounds(year)
     return session.execute(
         select(func.coalesce(func.sum(PointEntry.points), 0)).where(
             PointEntry.member_id == member_id, PointEntry.created_at >= start, PointEntry.created_at < end

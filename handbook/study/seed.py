@@ -1,7 +1,7 @@
 """The province's point rules as rows, for the demo and the province data sets."""
 from sqlalchemy import insert, select
 
-from handbook.organizations.models import utcnow
+from handbook.clock import utcnow
 from handbook.study.models import POINT_SOURCES, PointRule
 from handbook.study.operations import DEFAULT_DAILY_CAPS
 
