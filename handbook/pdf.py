@@ -17,7 +17,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph, Spacer,
+                                Table, TableStyle)
 
 from handbook.text import without_control_characters
 
@@ -112,7 +113,8 @@ def styles() -> Styles:
     def style(name, font=f.regular, size=13, align=TA_LEFT, **extra):
         return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.3, alignment=align, **extra)
 
-    # Sizes sit a point below 36-HD's Times New Roman ones: Be Vietnam Pro draws larger at the same size.
+    # Sizes sit one or two points below 36-HD's, which are for Times New Roman: Be Vietnam Pro draws
+    # larger at the same size, and the heading's lines must fit their half of the page.
     return Styles(
         body=style("body", align=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=6),
         header=style("header", size=12, align=TA_CENTER),
@@ -135,6 +137,11 @@ def escaped(value) -> str:
     """Any value as Paragraph-safe text: "<b>" and "&" print as typed, control characters are dropped."""
     # Stored text may predate the input checks, and reportlab's markup parser fails on a stray "<".
     return escape(without_control_characters("" if value is None else str(value)))
+
+
+def paragraph(value, style: ParagraphStyle | None = None) -> Paragraph:
+    """Plain text as an escaped Paragraph, body style unless told: the safe way to put data on the page."""
+    return Paragraph(escaped(value), style or styles().body)
 
 
 def _is_number(value) -> bool:
@@ -243,8 +250,13 @@ def _page_number(canvas, doc) -> None:
 def build_pdf(flowables, title: str, author: str = "Sổ tay đảng viên") -> bytes:
     """Lay the flowables out on A4 with a Party document's margins and page numbers; return the PDF."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author=author, creator=author,
-                            topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN,
-                            leftMargin=LEFT_MARGIN, rightMargin=RIGHT_MARGIN)
-    doc.build(list(flowables), onLaterPages=_page_number)
+    doc = BaseDocTemplate(buffer, pagesize=A4, title=title, author=author, creator=author,
+                          topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN,
+                          leftMargin=LEFT_MARGIN, rightMargin=RIGHT_MARGIN)
+    # Without a frame's default 6 pt padding, the margins are the Party's and CONTENT_WIDTH fits exactly.
+    frame = Frame(LEFT_MARGIN, BOTTOM_MARGIN, CONTENT_WIDTH, A4[1] - TOP_MARGIN - BOTTOM_MARGIN,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate("first", [frame], autoNextPageTemplate="later"),
+                          PageTemplate("later", [frame], onPage=_page_number)])
+    doc.build(list(flowables))
     return buffer.getvalue()
