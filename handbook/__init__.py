@@ -1,4 +1,6 @@
 """handbook: the electronic party-member handbook (Sổ tay đảng viên điện tử)."""
+import importlib
+import importlib.util
 import os
 
 from flask import Flask, render_template, request
@@ -10,6 +12,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from handbook.clock import TIMEZONE
 from handbook.config import Config
 from handbook.extensions import babel, csrf, db, login_manager, migrate
+
+# The domains, each a folder ``handbook/<name>/`` whose ``init_app`` plugs it in, in dependency
+# order: a domain may use those listed before it. Adding a domain is one line here.
+DOMAINS = (
+    "organizations",  # the tree and the members
+    "auth",  # accounts, login, sessions
+    "audit",  # the append-only trail
+    "privacy",  # /me: own data, corrections, sessions, password
+    "study",  # the points ledger (quizzes to come)
+    "content",  # news and documents, reading
+    "home",  # the member home and the shared member layout
+)
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -27,7 +41,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def create_app(config_class=Config, **overrides) -> Flask:
-    """Build the app: config, extensions, blueprints, admin, CLI — in that order."""
+    """Build the app: config, extensions, the house (assets, security, back office), the domains, the jobs."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
@@ -49,26 +63,19 @@ def create_app(config_class=Config, **overrides) -> Flask:
     babel.init_app(app, locale_selector=lambda: "vi", timezone_selector=lambda: TIMEZONE)
     csrf.init_app(app)
 
-    from handbook import assets
+    from handbook import admin, assets, jobs, security, seed
 
     assets.init_app(app)
-
-    from handbook import audit, auth, content, member, privacy, security
-    from handbook import admin as back_office
-
     security.init_app(app)
-    auth.init_app(app)
-    member.init_app(app)
-    privacy.init_app(app)
-    audit.init_app(app)
-    content.init_app(app)
-    back_office.init_app(app)
-
-    from handbook import jobs
-    from handbook.cli import init_app as init_cli
-
-    init_cli(app)
-    jobs.init_app(app)
+    admin.init_app(app)  # the back office, empty: the domains add their screens
+    # Every model is mapped before any screen is built: relationships name models of other domains.
+    for name in DOMAINS:
+        if importlib.util.find_spec(f"handbook.{name}.models") is not None:
+            importlib.import_module(f"handbook.{name}.models")
+    for name in DOMAINS:
+        importlib.import_module(f"handbook.{name}").init_app(app)
+    jobs.init_app(app)  # after the domains: the jobs' screen and commands name every job they registered
+    seed.init_app(app)
     _register_error_pages(app)
     return app
 

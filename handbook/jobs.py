@@ -1,22 +1,24 @@
 """Periodic jobs: the domains' housekeeping, run once per period by one scheduler process.
 
-Each job is a plain function ``fn(session, now) -> dict`` in its domain's ``tasks.py``, listed in
-``JOBS``. ``run_job`` first claims the (job, period) row of ``job_run``; the unique constraint makes
-a second scheduler, a restart or an overlapping run skip the period instead of running twice
-(STACK-NOTES: two schedulers ran each job twice). A frequent job has no period (``period=None``):
-it runs at every tick without a ``job_run`` row and claims its own work item by item, so that two
-schedulers never do the same item. ``flask --app wsgi scheduler`` runs them on time;
-``flask --app wsgi jobs run NAME`` runs one now.
+A job is a plain function ``fn(session, now) -> dict`` in its domain's ``jobs.py``, declared with
+``@job(name, label, cron, period)`` beside it and registered by the domain's ``init_app`` with
+``registry.add_jobs``. ``run_job`` first claims the (job, period) row of ``job_run``; the unique
+constraint makes a second scheduler, a restart or an overlapping run skip the period instead of
+running twice (STACK-NOTES: two schedulers ran each job twice). A frequent job has no period
+(``period=None``): it runs at every tick without a ``job_run`` row and claims its own work item by
+item, so that two schedulers never do the same item. ``flask --app wsgi scheduler`` runs them on
+time; ``flask --app wsgi jobs run NAME`` runs one now.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import random
+import sys
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Callable
 
 import click
 from flask import current_app
@@ -24,35 +26,40 @@ from flask.cli import AppGroup
 from sqlalchemy import JSON, String, UniqueConstraint, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handbook.scope import admin_only
+from handbook.clock import LOCAL_OFFSET, TIMEZONE, local_now, utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db, dialect_insert
-from handbook.clock import LOCAL_OFFSET, utcnow
+from handbook.registry import add_admin_views, add_seeders, registry
+from handbook.scope import admin_only
 
 log = logging.getLogger(__name__)
-TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 @dataclass(frozen=True)
 class Job:
-    """A periodic job: its function, when it runs (cron fields, Vietnam time) and its period."""
+    """A periodic job: its function, its Vietnamese label, when it runs (cron fields, Vietnam time) and its period."""
 
     name: str
-    func: str  # "module:function"
+    func: Callable
+    label: str
     cron: dict = field(default_factory=dict)
     period: str | None = "day"  # "day" or "month": the job runs once per period; None: at every tick
     description: str = ""
 
 
-JOBS = (
-    Job("purge-sessions", "handbook.auth.tasks:purge_sessions", {"hour": 3, "minute": 10}, "day",
-        "Delete login sessions ended or unusable for longer than SESSION_RETENTION_DAYS."),
-    Job("purge-throttle", "handbook.throttle:purge_throttle", {"hour": 3, "minute": 20}, "day",
-        "Delete rate-limit counters whose window has ended (database-backed limits only)."),
-    Job("sweep-uploads", "handbook.content.tasks:sweep_orphan_uploads", {"hour": 3, "minute": 40}, "day",
-        "Delete stored files no document or article refers to (left by failed saves), older than a day."),
-    Job("extract-text", "handbook.content.tasks:extract_pending_text", {"second": "*/30"}, None,
-        "Extract the text of newly uploaded PDFs for search, each file in a child process with a time bound."),
-)
+def job(name: str, label: str, cron: dict, period: str | None = "day"):
+    """Declare ``fn(session, now) -> dict`` a periodic job; its docstring is the job's description."""
+
+    def declare(func):
+        description = " ".join((func.__doc__ or "").split("\n\n")[0].split())
+        func.job = Job(name, func, label, cron, period, description)
+        return func
+
+    return declare
+
+
+def registered_jobs(app=None) -> list[Job]:
+    """Every job the domains registered, in registration order."""
+    return list(registry(app).jobs.values())
 
 
 class JobRun(db.Model):
@@ -77,22 +84,18 @@ class JobRun(db.Model):
 
 def get_job(name: str) -> Job:
     """The job called ``name`` (KeyError if there is none)."""
-    for job in JOBS:
-        if job.name == name:
-            return job
-    raise KeyError(name)
+    return registry().jobs[name]
 
 
 def period_of(job: Job, now: datetime) -> str:
     """The period ``now`` (UTC) falls in, in Vietnam time: "2026-11-25" or "2026-11"."""
-    local = now + LOCAL_OFFSET
+    local = local_now(now)
     return f"{local:%Y-%m}" if job.period == "month" else f"{local:%Y-%m-%d}"
 
 
 def _function(job: Job):
-    """The job's function."""
-    module, _, name = job.func.partition(":")
-    return getattr(importlib.import_module(module), name)
+    """The job's function as its module holds it now (a test may have replaced it there)."""
+    return getattr(sys.modules[job.func.__module__], job.func.__name__, job.func)
 
 
 def _claim(session, job: Job, period: str, now: datetime) -> int | None:
@@ -160,7 +163,7 @@ def build_scheduler(app, blocking: bool = True):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
         timezone=TIMEZONE, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
-    for job in JOBS:
+    for job in registered_jobs(app):
         scheduler.add_job(partial(_run_in_app, app, job.name), "cron", id=job.name, name=job.name, **job.cron)
     return scheduler
 
@@ -176,7 +179,7 @@ def seed_job_runs(session, ctx) -> int:
     rows = []
     day = ctx.start
     while day <= ctx.end:
-        for job in JOBS:
+        for job in registered_jobs():
             if job.period != "day":
                 continue
             started = datetime.combine(day, datetime.min.time()) + timedelta(
@@ -197,7 +200,7 @@ jobs_cli = AppGroup("jobs", help="List the periodic jobs and their latest runs, 
 @jobs_cli.command("list")
 def list_jobs():
     """Each job with its schedule, then the latest runs."""
-    for job in JOBS:
+    for job in registered_jobs():
         when = " ".join(f"{k}={v}" for k, v in job.cron.items())
         every = f"once a {job.period}" if job.period else "every tick"
         click.echo(f"{job.name}\t{every}\t{when} ({TIMEZONE})\t{job.description}")
@@ -229,6 +232,12 @@ def scheduler_command():
 
 
 def init_app(app) -> None:
-    """Register the jobs and scheduler commands."""
+    """Register the jobs and scheduler commands, the screen of the runs and their year of history.
+
+    Called after the domains: the screen names every job they registered."""
+    from handbook.admin.jobs import JobRunView
+
     app.cli.add_command(jobs_cli)
     app.cli.add_command(scheduler_command)
+    add_admin_views(app, JobRunView(JobRun, db, name="Tác vụ định kỳ", endpoint="jobrun", jobs=registered_jobs(app)))
+    add_seeders(app, province=seed_job_runs)

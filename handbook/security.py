@@ -1,12 +1,13 @@
-"""Security headers (a Content-Security-Policy without inline script) and rate limits."""
+"""Security headers (a Content-Security-Policy without inline script), rate limits and safe redirects."""
 import secrets
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from handbook.throttle import hit
+from handbook.throttle import hit, purge_throttle
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -47,7 +48,7 @@ def _set_headers(response):
     if current_app.config.get("HSTS_SECONDS") and (request.is_secure or current_app.config.get("FORCE_HSTS")):
         response.headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}; includeSubDomains")
     endpoint = request.endpoint or ""
-    asset = endpoint == "static" or endpoint.endswith(".static") or endpoint in ("portal.manifest", "portal.service_worker")
+    asset = endpoint == "static" or endpoint.endswith(".static") or endpoint in ("home.manifest", "home.service_worker")
     if not asset and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -61,6 +62,17 @@ def check_rate(name: str, limit_key: str) -> None:
         abort(429)
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` if it is a path on this site, else ``default`` (no open redirects)."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
 def init_app(app) -> None:
     """Bind the limiter (in Redis when REDIS_URL is set, else in memory) and the headers."""
     # Flask-Limiter no longer guards the security limits (handbook.throttle does, shared by every
@@ -68,4 +80,7 @@ def init_app(app) -> None:
     if app.config.get("REDIS_URL") and app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     limiter.init_app(app)
+    from handbook.registry import add_jobs
+
+    add_jobs(app, purge_throttle)
     app.after_request(_set_headers)

@@ -18,8 +18,9 @@ from limits import parse_many
 from sqlalchemy import String, case, delete, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handbook.extensions import db, dialect_insert
 from handbook.clock import utcnow
+from handbook.extensions import db, dialect_insert
+from handbook.jobs import job
 
 REDIS_PREFIX = "handbook:throttle:"
 log = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ def give_back(name: str, ident: str, limit: str) -> None:
                          .values(hits=Throttle.hits - 1))
 
 
+@job("purge-throttle", "Dọn bộ đếm giới hạn truy cập", {"hour": 3, "minute": 20})
 def purge_throttle(session, now: datetime) -> dict:
     """Delete counters whose window has ended: they no longer limit anything (Redis expires its own)."""
     result = session.execute(delete(Throttle).where(Throttle.window_end <= now))

@@ -5,15 +5,16 @@ from datetime import date
 from sqlalchemy import func, select
 
 from handbook.content.models import Article, Document, ReadMark
-from handbook.content.seed import TreeContext, seed_content_activity, seed_demo_content
+from handbook.content.seed import seed_content_activity, seed_demo_content
 from handbook.extensions import db
 from handbook.organizations.models import Member, Organization
+from handbook.seed.thaibinh import ActivityContext
 from handbook.study.models import PointEntry
 
 
 def _small_context(session, tree, seed=3):
     """The tree fixture (P, C1, C2, G1, G2, B1–B3) and its members as the province seeder would hand them over."""
-    ctx = TreeContext(rng=random.Random(seed), start=date(2025, 1, 1), end=date(2025, 12, 31))
+    ctx = ActivityContext(rng=random.Random(seed), start=date(2025, 1, 1), end=date(2025, 12, 31))
     low, high = Organization.subtree_clause(session.get(Organization, tree["P"].id).path).clauses
     for oid, path, kind in session.execute(
         select(Organization.id, Organization.path, Organization.kind).where(low, high).order_by(Organization.path)

@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from handbook import create_app
 from handbook.config import TestConfig
+from handbook.registry import add_member_nav, registry
 from support import csrf_token
 
 MEMBER_PAGES = ["/", "/help", "/offline", "/login", "/khong-co-trang-nay"]
@@ -151,26 +152,29 @@ def test_logout_clears_the_saved_pages(client, auth, tree):
 
 def test_home_shows_what_features_say_needs_the_member_today(app, member_client):
     """Does the home list what later features report for today, and the header the unread notices?"""
-    providers = app.extensions.get("member_today", [])
+    house = registry(app)
+    providers = house.member_today
     try:
-        app.extensions["member_today"] = []
+        house.member_today = []
         assert "Hôm nay bạn chưa có việc nào cần làm." in member_client.get("/").get_data(as_text=True)
-        app.extensions["member_today"] = [lambda user: [{"text": "Sinh hoạt chi bộ lúc 14:00", "url": "/meetings/1"}]]
-        app.extensions["unread_notices"] = lambda user: 3
+        house.member_today = [lambda user: [{"text": "Sinh hoạt chi bộ lúc 14:00", "url": "/meetings/1"}]]
+        house.unread_notices = lambda user: 3
         html = member_client.get("/").get_data(as_text=True)
     finally:
-        app.extensions["member_today"] = providers
-        app.extensions.pop("unread_notices", None)
+        house.member_today = providers
+        house.unread_notices = None
     assert '<a href="/meetings/1">Sinh hoạt chi bộ lúc 14:00</a>' in html
     assert re.search(r'data-testid="unread">3<', html)
 
 
-def _app_with_features(*paths):
-    """A throwaway app (no database needed) that also serves ``paths``, as later features will."""
+def _app_with_features(*entries):
+    """A throwaway app (no database needed) that also serves and registers the navigation ``entries``
+    (position, label, path, icon), as later domains will."""
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
     feature = Blueprint("feature", __name__)
-    for path in paths:
+    for position, label, path, icon in entries:
         feature.add_url_rule(path, path.strip("/"), lambda: "")
+        add_member_nav(app, position, label, path, icon)
     app.register_blueprint(feature)
     return app
 
@@ -181,7 +185,7 @@ def test_navigation_shows_only_features_that_exist():
     html = alone.get("/offline").get_data(as_text=True)
     assert re.findall(r'<li><a href="([^"]+)"[^>]*>.*?<span>([^<]+)</span>', html, re.S) == [
         ("/", "Trang chủ"), ("/documents/", "Tài liệu")]
-    client = _app_with_features("/calendar/", "/documents/").test_client()
+    client = _app_with_features((30, "Lịch", "/calendar/", "calendar")).test_client()
     html = client.get("/offline").get_data(as_text=True)
     labels = re.findall(r'<li><a href="([^"]+)"[^>]*>.*?<span>([^<]+)</span>', html, re.S)
     assert labels == [("/", "Trang chủ"), ("/documents/", "Tài liệu"), ("/calendar/", "Lịch")]

@@ -116,7 +116,7 @@ def test_header_without_number_or_superior():
 
 
 def test_fonts_keep_the_old_names_and_add_italics():
-    """Can callers of privacy.export.vietnamese_fonts switch by import alone, and is there a real italic?"""
+    """Do the two Vietnamese faces keep their registered names, and is there a real italic?"""
     assert pdf.vietnamese_fonts() == ("HandbookVN", "HandbookVN-Bold")
     faces = pdf.fonts()
     assert (faces.regular, faces.bold) == pdf.vietnamese_fonts()

@@ -74,6 +74,11 @@ def unresolved_choice(field) -> bool:
     return getattr(field, "_formdata", None) not in (None, "", "__None") and field.data is None
 
 
+def choice_label(choices: dict):
+    """A list formatter showing the Vietnamese label of a coded value."""
+    return lambda view, context, model, name: choices.get(getattr(model, name), getattr(model, name))
+
+
 class Refused(ValidationError):
     """A change the user has no right to make: its message is shown on a page that answers 403."""
 

@@ -1,15 +1,6 @@
 """The back-office screen of the periodic jobs' runs (read only, for the admin)."""
 from handbook.admin.base import ScopedModelView
-from handbook.jobs import JOBS
 from handbook.clock import local_time
-
-JOB_LABELS = {
-    "purge-sessions": "Dọn phiên đăng nhập cũ",
-    "purge-throttle": "Dọn bộ đếm giới hạn truy cập",
-    "sweep-uploads": "Dọn tệp không còn dùng",
-    "extract-text": "Trích xuất văn bản tệp tải lên",
-}
-assert set(JOB_LABELS) == {job.name for job in JOBS}, "every job needs a Vietnamese label"
 
 
 def _local(view, context, model, name):
@@ -56,4 +47,8 @@ class JobRunView(ScopedModelView):
                      "ok": "Kết quả", "result": "Chi tiết"}
     column_formatters = {"period": _period, "started_at": _local,
                          "finished_at": _local, "ok": _state, "result": _result}
-    column_choices = {"job": list(JOB_LABELS.items())}
+
+    def __init__(self, *args, jobs=(), **kwargs):
+        """The screen of the runs of ``jobs``, each named by its Vietnamese label."""
+        self.column_choices = {"job": [(job.name, job.label) for job in jobs]}
+        super().__init__(*args, **kwargs)

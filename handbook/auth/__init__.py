@@ -1,14 +1,23 @@
-"""Accounts, login and the organization scope of the current user."""
+"""Accounts, login and sessions: who someone is and which role and organization they act with."""
 
 
 def init_app(app):
-    """Register the login pages, the login manager's settings and the rule that accounts follow membership."""
+    """Register the login pages and the login manager's settings, the rule that accounts follow
+    membership, the accounts screen, its dashboard card, the ``users`` commands, the session purge
+    and the last month's sessions."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
+    from handbook.auth.admin import UserView
+    from handbook.auth.cli import users_cli
+    from handbook.auth.jobs import purge_sessions
     from handbook.auth.membership import end_accounts_with_membership
+    from handbook.auth.models import User
+    from handbook.auth.operations import dashboard_figures
+    from handbook.auth.seed import seed_sessions
     from handbook.auth.views import bp
-    from handbook.extensions import login_manager
+    from handbook.extensions import db, login_manager
+    from handbook.registry import add_admin_views, add_dashboard, add_jobs, add_seeders
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
@@ -18,3 +27,8 @@ def init_app(app):
     # Every session, whatever changes a member (screens, CLI, imports): accounts follow membership.
     if not event.contains(Session, "before_flush", end_accounts_with_membership):
         event.listen(Session, "before_flush", end_accounts_with_membership)
+    add_admin_views(app, UserView(User, db, name="Tài khoản"))
+    add_dashboard(app, "auth/_dashboard.html", dashboard_figures)
+    add_jobs(app, purge_sessions)
+    add_seeders(app, province=seed_sessions)
+    app.cli.add_command(users_cli)

@@ -73,3 +73,13 @@ def offered_roles(actor: Scope, account: User | None) -> list[tuple[str, str]]:
     if account is not None and not may_manage(actor, account):
         return [(account.role, ROLES.get(account.role, account.role))]
     return [(r, ROLES[r]) for r in grantable_roles(actor.role)]
+
+
+def dashboard_figures(scope: Scope) -> dict:
+    """The dashboard's count of the accounts in ``scope``."""
+    from sqlalchemy import func, select
+
+    from handbook.extensions import db
+    from handbook.scope import scoped
+
+    return {"account_total": db.session.execute(scoped(select(func.count()).select_from(User), User, scope)).scalar()}

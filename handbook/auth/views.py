@@ -1,5 +1,4 @@
 """Login and logout."""
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
@@ -11,6 +10,7 @@ from handbook.auth import attempts
 from handbook.auth.forms import LoginForm
 from handbook.auth.models import User, normalize_login
 from handbook.scope import parse_id
+from handbook.security import safe_next
 from handbook.auth.sessions import UserSession, current_session, start_session, valid_session
 from handbook.extensions import db, login_manager
 from handbook.organizations.models import Member
@@ -53,20 +53,9 @@ def sign_in(user, remember: bool = False) -> UserSession:
     return row
 
 
-def safe_next(target: str | None, default: str) -> str:
-    """Return ``target`` if it is a path on this site, else ``default`` (no open redirects)."""
-    if not target:
-        return default
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
-
-
 def home_for(user) -> str:
     """Where a user lands after logging in."""
-    return url_for("admin.index") if user.is_staff else url_for("portal.home")
+    return url_for("admin.index") if user.is_staff else url_for("home.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import FileField, MultipleFileField
 from wtforms.validators import ValidationError
 
-from handbook.admin.base import ScopedModelView, StaffOnly
+from handbook.admin.base import ScopedModelView, StaffOnly, choice_label
 from handbook.scope import current_scope
 from handbook.content.extraction import TEXT_STATES, initial_text_state
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, Article, Attachment, Document, ReadMark
@@ -19,7 +19,6 @@ from handbook.extensions import db
 from handbook.forms import text_length
 from handbook.organizations.models import Organization
 from handbook.clock import utcnow
-from handbook.study.models import POINT_SOURCES
 
 EDITORS = ("admin", "committee", "secretary")
 POINTS_HELP = "Điểm tích lũy cho đảng viên khi đọc (0 – 5; 0 là không tính điểm)."
@@ -27,11 +26,6 @@ POINTS_HELP = "Điểm tích lũy cho đảng viên khi đọc (0 – 5; 0 là k
 ARTICLE_BODY_MAX = 200_000
 DOCUMENT_TEXT_MAX = 500_000
 SUMMARY_MAX = 2_000
-
-
-def _choice_label(choices):
-    """A list formatter showing the Vietnamese label of a coded value."""
-    return lambda view, context, model, name: choices.get(getattr(model, name), getattr(model, name))
 
 
 def _status_label(view, context, model, name):
@@ -181,11 +175,11 @@ class DocumentView(_PublishingView):
     column_default_sort = ("issued_on", True)
     column_select_related_list = [Document.organization]
     column_formatters = {
-        "doc_type": _choice_label(DOCUMENT_TYPES), "level": _choice_label(DOCUMENT_LEVELS),
+        "doc_type": choice_label(DOCUMENT_TYPES), "level": choice_label(DOCUMENT_LEVELS),
         "status": _status_label, "attachments": _files_formatter, "text_extraction": _document_text_state,
     }
     column_formatters_export = {
-        "doc_type": _choice_label(DOCUMENT_TYPES), "level": _choice_label(DOCUMENT_LEVELS), "status": _status_label,
+        "doc_type": choice_label(DOCUMENT_TYPES), "level": choice_label(DOCUMENT_LEVELS), "status": _status_label,
     }
     column_labels = {
         "doc_type": "Loại", "number": "Số hiệu", "title": "Trích yếu", "issuing_body": "Cơ quan ban hành",
@@ -300,27 +294,13 @@ class ReadStatsView(StaffOnly, BaseView):
         )
 
 
-class PointRuleView(ScopedModelView):
-    """Daily caps per source of points (admin only; defaults apply while no row exists)."""
-
-    edit_roles = ("admin",)
-    can_export = False
-    column_list = ["source", "daily_cap", "note", "updated_at"]
-    column_formatters = {"source": _choice_label(POINT_SOURCES)}
-    column_labels = {"source": "Nguồn điểm", "daily_cap": "Tối đa mỗi ngày", "note": "Ghi chú", "updated_at": "Cập nhật"}
-    form_columns = ["source", "daily_cap", "note"]
-    form_choices = {"source": list(POINT_SOURCES.items())}
-    allowed_roles = ("admin",)  # the rules are the province's
-
-
-def add_views(admin) -> None:
-    """Register the content screens in the back office."""
-    from handbook.study.models import PointRule
-
+def views() -> list:
+    """The content screens of the back office, in menu order."""
     category = "Tin tức & tài liệu"
-    admin.add_view(ArticleView(Article, db, name="Tin tức", category=category))
-    admin.add_view(DocumentView(Document, db, name="Văn bản", category=category))
-    admin.add_view(AttachmentView(Attachment, db, name="Tệp đính kèm", category=category))
-    admin.add_view(ReadMarkView(ReadMark, db, name="Lượt đọc", category=category))
-    admin.add_view(ReadStatsView(name="Thống kê đọc", endpoint="reads", category=category))
-    admin.add_view(PointRuleView(PointRule, db, name="Quy tắc điểm", category=category))
+    return [
+        ArticleView(Article, db, name="Tin tức", category=category),
+        DocumentView(Document, db, name="Văn bản", category=category),
+        AttachmentView(Attachment, db, name="Tệp đính kèm", category=category),
+        ReadMarkView(ReadMark, db, name="Lượt đọc", category=category),
+        ReadStatsView(name="Thống kê đọc", endpoint="reads", category=category),
+    ]

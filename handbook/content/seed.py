@@ -7,23 +7,21 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Protocol, Sequence
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
-from handbook.content.models import DOCUMENT_TYPES, Article, Attachment, Document, ReadMark
+from handbook.bulk import insert_rows
+from handbook.clock import utcnow
+from handbook.content.models import DOCUMENT_TYPES, Article, Attachment, Bookmark, Document, ReadMark
 from handbook.content.operations import READ_SOURCE
 from handbook.content.sanitize import sanitize_html
 from handbook.content.uploads import stored_path
-from handbook.organizations.models import Member, Organization
-from handbook.clock import utcnow
+from handbook.organizations.models import Organization
 from handbook.seed.vocabulary import vocabulary
 from handbook.study.models import PointEntry
 from handbook.text import search_key
 
-CHUNK = 5000
 ATTACHMENT_SHARE = 0.25  # about one document in four comes with its scanned text as a PDF
 TYPE_BY_LABEL = {label: code for code, label in DOCUMENT_TYPES.items()}
 ABBREVIATIONS = {
@@ -48,46 +46,6 @@ NEWS_TOPICS = [
 ]
 
 
-class SeedContext(Protocol):
-    """What the province seeder hands over: its rng, date range and the tree as parallel arrays."""
-
-    rng: random.Random
-    start: date
-    end: date
-    org_ids: Sequence[int]
-    org_paths: Sequence[str]
-    org_kinds: Sequence[str]
-    member_ids: Sequence[int]
-    member_branch_ids: Sequence[int]
-
-
-@dataclass
-class TreeContext:
-    """A SeedContext read back from the database (tests, and seeding an existing tree)."""
-
-    rng: random.Random
-    start: date
-    end: date
-    org_ids: list[int] = field(default_factory=list)
-    org_paths: list[str] = field(default_factory=list)
-    org_kinds: list[str] = field(default_factory=list)
-    member_ids: list[int] = field(default_factory=list)
-    member_branch_ids: list[int] = field(default_factory=list)
-
-    @classmethod
-    def from_database(cls, session, rng: random.Random, start: date, end: date) -> TreeContext:
-        """The organizations and members now in the database."""
-        ctx = cls(rng=rng, start=start, end=end)
-        for oid, path, kind in session.execute(select(Organization.id, Organization.path, Organization.kind).order_by(Organization.path)):
-            ctx.org_ids.append(oid)
-            ctx.org_paths.append(path)
-            ctx.org_kinds.append(kind)
-        for mid, oid in session.execute(select(Member.id, Member.organization_id).order_by(Member.id)):
-            ctx.member_ids.append(mid)
-            ctx.member_branch_ids.append(oid)
-        return ctx
-
-
 def _as_datetime(value) -> datetime:
     """A date or datetime as a naive datetime."""
     return value if isinstance(value, datetime) else datetime.combine(value, time(0, 0))
@@ -97,22 +55,6 @@ def _between(rng: random.Random, low: datetime, high: datetime) -> datetime:
     """A random moment in [low, high]."""
     span = max(int((high - low).total_seconds()), 1)
     return low + timedelta(seconds=rng.randrange(span))
-
-
-def _insert_chunks(session, table, rows) -> None:
-    """Insert ``rows`` (dicts with the same keys): COPY on PostgreSQL, executemany in chunks elsewhere."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        # Row-by-row executemany to PostgreSQL is ~10× slower than COPY at a million rows.
-        columns = list(rows[0])
-        raw = session.connection().connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-        return
-    for i in range(0, len(rows), CHUNK):
-        session.execute(insert(table), rows[i:i + CHUNK])
 
 
 def _document_row(rng, n, doc_type, level, org_id, issuing_body, suffix, issued_on, published_at, title=None, number=None):
@@ -156,7 +98,7 @@ def document_pdf(doc) -> tuple[bytes, str]:
     from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen import canvas
 
-    from handbook.privacy.export import vietnamese_fonts
+    from handbook.pdf import vietnamese_fonts
 
     regular, bold = vietnamese_fonts()
     issued = doc.issued_on
@@ -210,11 +152,11 @@ def attach_document_files(session, rng: random.Random, after_id: int = 0, share:
             "text_content": content, "text_state": "done", "text_state_at": doc.published_at,
             "created_at": doc.published_at,
         })
-    _insert_chunks(session, Attachment.__table__, rows)
+    insert_rows(session, Attachment.__table__, rows)
     return len(rows)
 
 
-def seed_content_activity(session, ctx: SeedContext, documents: int = 2000, articles: int = 3000,
+def seed_content_activity(session, ctx, documents: int = 2000, articles: int = 3000,
                           reader_share: float = 0.4, reads_per_month: float = 2.0) -> dict[str, int]:
     """Documents and news across levels, and a year of reading (read marks and ledger rows); return counts.
 
@@ -253,7 +195,7 @@ def seed_content_activity(session, ctx: SeedContext, documents: int = 2000, arti
             suffix, body = ("HU", "Ban Thường vụ Huyện ủy") if org in committees else ("ĐU", "Đảng ủy cơ sở")
             row = _document_row(rng, n, rng.choice(types), "local", org, body, suffix, issued_on, published_at)
         doc_rows.append(row)
-    _insert_chunks(session, Document.__table__, doc_rows)
+    insert_rows(session, Document.__table__, doc_rows)
     attachments = attach_document_files(session, rng, first_doc)
 
     article_rows = []
@@ -261,7 +203,7 @@ def seed_content_activity(session, ctx: SeedContext, documents: int = 2000, arti
         org = root if rng.random() < 0.2 else rng.choice(local)
         label = "Tỉnh" if org == root else ("huyện" if org in committees else "cơ sở")
         article_rows.append(_article_row(rng, org, f"Đảng bộ {label}", _between(rng, start, end), pinned=rng.random() < 0.02))
-    _insert_chunks(session, Article.__table__, article_rows)
+    insert_rows(session, Article.__table__, article_rows)
 
     # What each organization published: (is_document, id, published_at, points).
     published: dict[int, list[tuple[bool, int, datetime, int]]] = {}
@@ -297,11 +239,11 @@ def seed_content_activity(session, ctx: SeedContext, documents: int = 2000, arti
                                 "reference": f"{'document' if is_doc else 'article'}:{item_id}",
                                 "points": pts, "created_at": read_at})
         if len(marks) >= 50000:
-            _insert_chunks(session, ReadMark.__table__, marks)
-            _insert_chunks(session, PointEntry.__table__, entries)
+            insert_rows(session, ReadMark.__table__, marks)
+            insert_rows(session, PointEntry.__table__, entries)
             marks, entries = [], []
-    _insert_chunks(session, ReadMark.__table__, marks)
-    _insert_chunks(session, PointEntry.__table__, entries)
+    insert_rows(session, ReadMark.__table__, marks)
+    insert_rows(session, PointEntry.__table__, entries)
     session.commit()
     # Counts are of the whole tables, earlier rows included.
     return {
@@ -336,10 +278,28 @@ def seed_demo_content(session, rng: random.Random) -> dict[str, int]:
             docs.append(_document_row(rng, 200 + 10 * c + n, doc_type, "local", committee.id, f"Ban Thường vụ {committee.name}",
                                       "HU", (now - timedelta(days=7 * n + c)).date(), now - timedelta(days=7 * n + c)))
     first_doc = session.execute(select(func.coalesce(func.max(Document.id), 0))).scalar_one()
-    _insert_chunks(session, Document.__table__, docs)
+    insert_rows(session, Document.__table__, docs)
     attach_document_files(session, rng, first_doc, share=1.0)  # every demo document can be downloaded
     articles = [_article_row(rng, root.id, root.name, now - timedelta(days=3 * n), pinned=n == 0) for n in range(6)]
     for c, committee in enumerate(committees):
         articles += [_article_row(rng, committee.id, committee.name, now - timedelta(days=2 * n + c + 1)) for n in range(3)]
-    _insert_chunks(session, Article.__table__, articles)
+    insert_rows(session, Article.__table__, articles)
     return {"documents": len(docs), "articles": len(articles)}
+
+
+def seed_bookmarks(session, ctx) -> dict[str, int]:
+    """Read-later lists: about one member account in ten keeps a few central or province documents."""
+    from handbook.auth.models import User
+    from handbook.seed.vocabulary import moment
+
+    rng = ctx.rng
+    root = min(zip(ctx.org_paths, ctx.org_ids))[1]
+    shared_docs = session.execute(select(Document.id).where(Document.organization_id == root)).scalars().all()
+    rows = []
+    if shared_docs:
+        for uid in session.execute(select(User.id).where(User.role == "member").order_by(User.id)).scalars():
+            if rng.random() < 0.1:
+                for doc_id in rng.sample(shared_docs, min(len(shared_docs), rng.randint(1, 3))):
+                    rows.append({"user_id": uid, "document_id": doc_id, "created_at": moment(rng, ctx.start, ctx.end)})
+    insert_rows(session, Bookmark.__table__, rows)
+    return {"bookmarks": len(rows)}

@@ -1,4 +1,4 @@
-"""What the member home lists under "Hôm nay" from reading: points toward the yearly target and new items."""
+"""What the member home lists under "Hôm nay" from reading: new documents and the newest unread article."""
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -9,15 +9,12 @@ from handbook.cache import kept
 from handbook.content.models import Article, Document, ReadMark
 from handbook.content.operations import feed_query, library_query
 from handbook.extensions import db
-from handbook.clock import LOCAL_OFFSET, utcnow
-from handbook.study.operations import member_year_total
+from handbook.clock import utcnow
 
 NEW_DAYS = 30  # a document or article counts as new for a month
 
-# The newest read mark and ledger entry of a member: any reading or award changes it, in any process.
-_VERSION = text(
-    "SELECT (SELECT max(id) FROM read_mark WHERE member_id = :m), (SELECT max(id) FROM point_entry WHERE member_id = :m)"
-)
+# The newest read mark of a member: any reading changes it, in any process.
+_VERSION = text("SELECT max(id) FROM read_mark WHERE member_id = :m")
 
 
 def _unread(query, model, column, member_id):
@@ -27,35 +24,25 @@ def _unread(query, model, column, member_id):
 
 
 def reading_today(user) -> list[dict]:
-    """Points still missing toward the yearly target, then new documents and the newest unread article.
+    """New documents and the newest unread article.
 
     Counting unread items over the whole audience is most of the member home's cost, so the result is
-    kept per member for TODAY_CACHE_SECONDS. The key holds the member's newest read mark and ledger
-    entry, so their own reading or points show at once in every process; what others publish shows
-    within the TTL.
+    kept per member for TODAY_CACHE_SECONDS. The key holds the member's newest read mark, so their own
+    reading shows at once in every process; what others publish shows within the TTL.
     """
     if not user.member_id:
         return []
     scope = Scope.for_user(user).for_reading()
-    year = (utcnow() + LOCAL_OFFSET).year
-    target = current_app.config["POINTS_YEARLY_TARGET"]
     seconds = current_app.config.get("TODAY_CACHE_SECONDS", 60)
-    version = tuple(db.session.execute(_VERSION, {"m": user.member_id}).one()) if seconds else None
-    items = kept("reading_today", (user.member_id, scope, year, target, version),
-                 lambda: _reading_items(user.member_id, scope, year, target), seconds, maxsize=20_000)
+    version = db.session.execute(_VERSION, {"m": user.member_id}).scalar() if seconds else None
+    items = kept("reading_today", (user.member_id, scope, version),
+                 lambda: _reading_items(user.member_id, scope), seconds, maxsize=20_000)
     return [dict(item) for item in items]
 
 
-def _reading_items(member_id: int, scope: Scope, year: int, target: int) -> list[dict]:
+def _reading_items(member_id: int, scope: Scope) -> list[dict]:
     """The reading items computed from the database."""
     items = []
-    points = member_year_total(db.session, member_id, year)
-    if points < target:
-        items.append({"text": f"Điểm tích lũy năm {year}: {points}/{target} — còn {target - points} điểm để đạt chỉ tiêu",
-                      "url": url_for("content.library")})
-    else:
-        items.append({"text": f"Điểm tích lũy năm {year}: {points} — đã đạt chỉ tiêu {target} điểm",
-                      "url": url_for("content.library")})
     # Only the columns the home shows: no ORDER BY for the count, no article bodies.
     documents = _unread(library_query(scope), Document, ReadMark.document_id, member_id)
     count = db.session.execute(documents.with_only_columns(func.count(Document.id)).order_by(None)).scalar_one()

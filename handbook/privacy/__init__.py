@@ -2,7 +2,17 @@
 
 
 def init_app(app):
-    """Register the pages under /me."""
+    """Register the pages under /me, the correction requests' screen, the sessions link and the year of requests."""
+    from flask_admin.menu import MenuLink
+
+    from handbook.extensions import db
+    from handbook.privacy.admin import CorrectionRequestView
+    from handbook.privacy.models import CorrectionRequest
+    from handbook.privacy.seed import seed_corrections
     from handbook.privacy.views import bp
+    from handbook.registry import add_admin_views, add_menu_link, add_seeders
 
     app.register_blueprint(bp)
+    add_admin_views(app, CorrectionRequestView(CorrectionRequest, db, name="Yêu cầu sửa thông tin", endpoint="correction"))
+    add_menu_link(app, MenuLink(name="Phiên đăng nhập", endpoint="privacy.sessions"))
+    add_seeders(app, province=seed_corrections)

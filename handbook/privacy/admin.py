@@ -2,14 +2,9 @@
 from flask_login import current_user
 from wtforms.validators import ValidationError
 
-from handbook.admin.base import ScopedModelView
-from handbook.clock import utcnow
-from handbook.clock import local_time
+from handbook.admin.base import ScopedModelView, choice_label
+from handbook.clock import local_time, utcnow
 from handbook.privacy.models import CORRECTABLE_FIELDS, CORRECTION_STATUSES, CorrectionRequest
-
-
-def _label(choices):
-    return lambda view, context, model, name: choices.get(getattr(model, name), getattr(model, name))
 
 
 class CorrectionRequestView(ScopedModelView):
@@ -30,8 +25,8 @@ class CorrectionRequestView(ScopedModelView):
         "handled_at": "Xử lý lúc",
     }
     _formatters = {
-        "field": _label(CORRECTABLE_FIELDS),
-        "status": _label(CORRECTION_STATUSES),
+        "field": choice_label(CORRECTABLE_FIELDS),
+        "status": choice_label(CORRECTION_STATUSES),
         "created_at": lambda v, c, m, n: local_time(m.created_at),
         "handled_at": lambda v, c, m, n: local_time(m.handled_at),
     }

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
-from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -12,9 +10,9 @@ from handbook.scope import scoped_select
 from handbook.organizations.models import GENDERS, MEMBER_LABELS, THEORY_LEVELS, Organization
 from handbook.privacy.models import CorrectionRequest
 from handbook.clock import local_date, local_time
+from handbook.pdf import vietnamese_fonts
 from handbook.text import without_control_characters
 
-DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def record_fields(member) -> list[tuple[str, str]]:
@@ -87,29 +85,6 @@ def own_data(session, user) -> dict:
             for e in who_opened(session, member.id, user.id)
         ],
     }
-
-
-@lru_cache(maxsize=1)
-def vietnamese_fonts() -> tuple[str, str]:
-    """Register a font that draws every Vietnamese letter: Be Vietnam Pro (from PyPI), else DejaVu."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    candidates = []
-    try:
-        import fontpkg_be_vietnam_pro as pkg
-
-        root = os.path.join(os.path.dirname(pkg.__file__), "files")
-        candidates.append((os.path.join(root, "BeVietnamPro-Regular.ttf"), os.path.join(root, "BeVietnamPro-Bold.ttf")))
-    except ImportError:
-        pass
-    candidates.append((DEJAVU, DEJAVU.replace(".ttf", "-Bold.ttf")))
-    for regular, bold in candidates:
-        if os.path.exists(regular) and os.path.exists(bold):
-            pdfmetrics.registerFont(TTFont("HandbookVN", regular))
-            pdfmetrics.registerFont(TTFont("HandbookVN-Bold", bold))
-            return "HandbookVN", "HandbookVN-Bold"
-    raise RuntimeError("No font that draws Vietnamese: install fontpkg-be-vietnam-pro or fonts-dejavu-core")
 
 
 def own_data_pdf(data: dict) -> bytes:

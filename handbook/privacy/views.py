@@ -10,7 +10,7 @@ from handbook.auth import attempts
 from handbook.auth.models import User
 from handbook.scope import get_scoped_or_404, scoped_select
 from handbook.auth.sessions import UserSession, current_session, recent_login
-from handbook.auth.views import safe_next
+from handbook.security import safe_next
 from handbook.extensions import db
 from handbook.clock import utcnow
 from handbook.privacy.export import own_data, own_data_pdf, record_fields, who_opened
@@ -22,7 +22,7 @@ from handbook.security import check_rate
 bp = Blueprint("privacy", __name__, url_prefix="/me")
 
 # Pages a member may reach before acknowledging the data notice.
-NOTICE_EXEMPT = {"privacy.notice", "auth.logout", "auth.login", "static", "portal.healthz"}
+NOTICE_EXEMPT = {"privacy.notice", "auth.logout", "auth.login", "static", "home.healthz"}
 
 
 @bp.before_app_request
@@ -68,7 +68,7 @@ def notice():
         user.notice_acknowledged_at = utcnow()
         record("notice_ack", "user_account", user.id, detail={"version": version})
         db.session.commit()
-        return redirect(safe_next(request.args.get("next"), url_for("portal.home")))
+        return redirect(safe_next(request.args.get("next"), url_for("home.home")))
     return render_template("privacy/notice.html", form=form, version=version)
 
 
@@ -197,7 +197,7 @@ def reauth():
     """Type the password again before exporting personal data."""
     form = ReauthForm()
     status = 200
-    target = safe_next(request.args.get("next"), url_for("portal.home"))
+    target = safe_next(request.args.get("next"), url_for("home.home"))
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
         current = current_session()

@@ -1,4 +1,5 @@
-"""The demo data set: a small tree (~25 organizations, ~300 members) and one account per role."""
+"""The demo data set: a small tree (~25 organizations, ~300 members), one account per role, then
+whatever each domain's demo seeder (``registry.add_seeders(app, demo=fn)``, ``fn(session, rng)``) adds."""
 import random
 from datetime import date
 
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 from handbook.auth.models import User
 from handbook.organizations.models import Member, Organization
 from handbook.organizations.operations import assign_path, check_placement
+from handbook.registry import registry
 from handbook.seed.vocabulary import PersonFactory, vocabulary
 
 DEMO_PASSWORD = "demo1234"
@@ -89,10 +91,7 @@ def seed_demo(session, seed: int = 1) -> list[tuple[str, str, str, str]]:
         user.set_password(DEMO_PASSWORD)
         session.add(user)
         printed.append((role, user.login, DEMO_PASSWORD, org.name if org else "toàn tỉnh"))
-    from handbook.content.seed import seed_demo_content
-    from handbook.study.seed import seed_point_rules
-
-    seed_point_rules(session)
-    seed_demo_content(session, rng)
+    for seeder in registry().demo_seeders:
+        seeder(session, rng)
     session.commit()
     return printed

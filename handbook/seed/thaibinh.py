@@ -8,18 +8,18 @@ share that used the app within a year) and one admin. Every id is assigned here,
 ``/00000001/00000002/00000015/`` are computed without reading rows back; rows go in with Core
 ``insert()`` executemany in chunks; PostgreSQL sequences are reset afterwards.
 
-A year of activity (the year before today) comes from the activity seeders. To seed your table,
-write ``def seed_my_table(session, ctx: ActivityContext) -> int`` (build row dicts with ids you
-assign, ``insert_rows(session, MyModel.__table__, rows)``, return the number of rows or a dict of
-rows per table; leave the commit to the caller) and add one line, ``"handbook.my_domain.seed:seed_my_table"``, to
-``ACTIVITY_SEEDERS``. ``ctx`` gives the random generator, the date range and the ids you need:
-organizations (ids, paths, kinds, parents), members with their branches, and accounts per role.
-The first tables get their year too: members' ``updated_at`` and accounts' ``last_login_at`` fall
-in it, and ``seed_organization_moves`` records a few moves (the 2025 mergers).
+A year of activity (the year before today) comes from the domains' seeders, run in the order the
+domains are listed in ``create_app``. To seed your table, write
+``def seed_my_table(session, ctx: ActivityContext) -> int`` in your domain's ``seed.py`` (build row
+dicts with ids you assign, ``handbook.bulk.insert_rows(session, MyModel.__table__, rows)``, return
+the number of rows or a dict of rows per table; leave the commit to the caller) and register it in
+the domain's ``init_app`` with ``registry.add_seeders(app, province=seed_my_table)``. ``ctx`` gives
+the random generator, the date range and the ids you need: organizations (ids, paths, kinds,
+parents), members with their branches, and accounts per role. The first tables get their year too:
+members' ``updated_at`` and accounts' ``last_login_at`` fall in it.
 """
 from __future__ import annotations
 
-import importlib
 import random
 import secrets
 import time
@@ -28,25 +28,17 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
 from handbook.auth.models import User
+from handbook.bulk import CHUNK, insert_rows
 from handbook.extensions import db
-from handbook.organizations.models import Member, Organization, OrganizationMove, path_segment
+from handbook.organizations.models import Member, Organization, path_segment
+from handbook.registry import registry
 from handbook.seed.vocabulary import PersonFactory, vocabulary
 from handbook.text import nfc, search_key, vi_sort_key
 
-# Dotted "module:function" names, run in order after the tree, members and accounts exist.
-ACTIVITY_SEEDERS = [
-    "handbook.seed.thaibinh:seed_organization_moves",
-    "handbook.study.seed:seed_point_rules",
-    "handbook.content.seed:seed_content_activity",
-    "handbook.audit.seed:seed_audit_activity",
-    "handbook.jobs:seed_job_runs",
-]
-
-CHUNK = 5000
 ACCOUNT_SHARE = 0.8  # about 80% of Thái Bình's members used the app within a year
 DEFAULT_PASSWORD = "thaibinh2022"
 MAIL_DOMAIN = "thaibinh.vn"
@@ -106,6 +98,26 @@ class ActivityContext:
         span = (self.end - self.start).total_seconds()
         return self.start + timedelta(seconds=int(self.rng.random() * span))
 
+    @classmethod
+    def from_database(cls, session, rng: random.Random, start: datetime, end: datetime) -> ActivityContext:
+        """The context of the organizations, members and accounts now in the database (tests, and
+        seeding a year of activity into an existing tree)."""
+        ctx = cls(rng=rng, start=start, end=end)
+        for oid, path, kind, parent in session.execute(select(
+                Organization.id, Organization.path, Organization.kind, Organization.parent_id).order_by(Organization.path)):
+            ctx.org_ids.append(oid)
+            ctx.org_paths.append(path)
+            ctx.org_kinds.append(kind)
+            ctx.org_parent_ids.append(parent)
+        for mid, oid in session.execute(select(Member.id, Member.organization_id).order_by(Member.id)):
+            ctx.member_ids.append(mid)
+            ctx.member_branch_ids.append(oid)
+        for uid, role, member_id in session.execute(select(User.id, User.role, User.member_id).order_by(User.id)):
+            ctx.accounts.setdefault(role, []).append(uid)
+            if member_id:
+                ctx.account_member_ids[uid] = member_id
+        return ctx
+
     def ids_of_kind(self, kind: str) -> list[int]:
         """Ids of every organization of ``kind`` ('branch', 'grassroots', …)."""
         return [i for i, k in zip(self.org_ids, self.org_kinds) if k == kind]
@@ -140,12 +152,6 @@ def _name_keys(full_name: str) -> tuple[str, str, str]:
     """NFC name, search key and sort key; names repeat, so each is computed once."""
     name = nfc(full_name)
     return name, search_key(name), vi_sort_key(name)
-
-
-def insert_rows(session, table, rows: list[dict]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` with executemany, CHUNK rows at a time."""
-    for i in range(0, len(rows), CHUNK):
-        session.execute(insert(table), rows[i:i + CHUNK])
 
 
 class _Builder:
@@ -359,12 +365,6 @@ def _reset_sequences(session) -> None:
             ))
 
 
-def _resolve(dotted: str):
-    """Import ``module:function``."""
-    module, _, name = dotted.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 def seed_thaibinh(session, seed: int = 2022, members: int | None = None, password: str = DEFAULT_PASSWORD,
                   today: date | None = None, progress=None) -> SeedResult:
     """Fill an empty database with the Thái Bình data set; ``progress(step, done, total)`` is told how far it is."""
@@ -377,11 +377,11 @@ def seed_thaibinh(session, seed: int = 2022, members: int | None = None, passwor
     builder.organizations()
     builder.office_accounts()
     builder.members()
-    for dotted in ACTIVITY_SEEDERS:
-        builder.progress(dotted.rpartition(":")[2], 0, 1)
-        count = _resolve(dotted)(session, builder.ctx)
+    for seeder in registry().province_seeders:
+        builder.progress(seeder.__name__, 0, 1)
+        count = seeder(session, builder.ctx)
         # A seeder returns its row count, or a count per table it filled.
-        builder.counts.update(count if isinstance(count, dict) else {dotted.rpartition(":")[2]: count})
+        builder.counts.update(count if isinstance(count, dict) else {seeder.__name__: count})
     builder.sample_member_logins()
     _reset_sequences(session)
     session.commit()
@@ -395,35 +395,3 @@ def seed_thaibinh(session, seed: int = 2022, members: int | None = None, passwor
             conn.execute(text("ANALYZE"))
             conn.commit()
     return SeedResult(plan, time.perf_counter() - started, builder.counts, builder.samples)
-
-
-# -- activity seeders --------------------------------------------------------------------------------
-def seed_organization_moves(session, ctx: ActivityContext) -> int:
-    """A few branches (or grassroots organizations) moved to a sibling parent during the year (the 2025 mergers)."""
-    index = {org_id: i for i, org_id in enumerate(ctx.org_ids)}
-    children: dict[int | None, list[int]] = {}
-    for org_id, parent_id in zip(ctx.org_ids, ctx.org_parent_ids):
-        children.setdefault(parent_id, []).append(org_id)
-    candidates = ctx.ids_of_kind("branch") + ctx.ids_of_kind("grassroots")
-    ctx.rng.shuffle(candidates)
-    admin = (ctx.accounts.get("admin") or [None])[0]
-    rows = []
-    for org_id in candidates:
-        parent_id = ctx.org_parent_ids[index[org_id]]
-        grandparent_id = ctx.org_parent_ids[index[parent_id]]
-        siblings = [p for p in children.get(grandparent_id, []) if p != parent_id]
-        if not siblings:
-            continue
-        old_parent = ctx.rng.choice(siblings)
-        rows.append({
-            "organization_id": org_id, "from_parent_id": old_parent, "to_parent_id": parent_id,
-            "from_path": ctx.org_paths[index[old_parent]] + path_segment(org_id),
-            "to_path": ctx.org_paths[index[org_id]], "moved_at": ctx.random_time(), "moved_by_id": admin,
-        })
-        if len(rows) == 8:
-            break
-    rows.sort(key=lambda row: row["moved_at"])
-    for i, row in enumerate(rows, start=1):
-        row["id"] = i
-    insert_rows(session, OrganizationMove.__table__, rows)
-    return len(rows)

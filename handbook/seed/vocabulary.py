@@ -1,7 +1,7 @@
 """Realistic Vietnamese names and details for demo and scale data, from data/vi_seed.json."""
 import json
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +14,29 @@ THEORY_WEIGHTS = [15, 55, 25, 5]
 # Mobile prefixes in use in Viettel/VinaPhone/MobiFone ranges (two digits after the leading 0).
 PHONE_PREFIXES = ["32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79",
                   "81", "82", "83", "84", "85", "86", "88", "89", "90", "91", "93", "94", "96", "97", "98"]
+
+
+# Phones and a few computers: what the members and offices log in from.
+USER_AGENTS = [
+    "Mozilla/5.0 (Linux; Android 10; SM-A105F) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 8.1.0; Redmi 5A) AppleWebKit/537.36 Chrome/109.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 15_8 like Mac OS X) AppleWebKit/605.1.15 Version/15.6 Mobile Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36",
+]
+# Login sessions are kept as rows for the last month; older logins live in the audit only.
+RECENT_DAYS = 30
+
+
+def moment(rng, start: datetime, end: datetime) -> datetime:
+    """A random time in [start, end), in working hours more often than not."""
+    day = start + timedelta(days=rng.randrange(max((end - start).days, 1)))
+    return day.replace(hour=rng.choice([7, 8, 9, 10, 14, 15, 16, 19, 20, 21]), minute=rng.randrange(60),
+                       second=rng.randrange(60), microsecond=0)
+
+
+def address(rng) -> str:
+    """A client address of a Vietnamese mobile network."""
+    return f"113.160.{rng.randrange(256)}.{rng.randrange(1, 255)}"
 
 
 @lru_cache(maxsize=1)

@@ -5,8 +5,10 @@ from flask import current_app
 from sqlalchemy import delete, or_
 
 from handbook.auth.sessions import UserSession
+from handbook.jobs import job
 
 
+@job("purge-sessions", "Dọn phiên đăng nhập cũ", {"hour": 3, "minute": 10})
 def purge_sessions(session, now: datetime) -> dict:
     """Delete sessions ended, or unused past the remember cookie's life, more than SESSION_RETENTION_DAYS
     ago: the audit trail keeps the logins; these rows only serve the "Phiên đăng nhập" page."""

@@ -15,10 +15,10 @@ from handbook.assets import static_url, static_version
 from handbook.cache import kept
 from handbook.extensions import db
 from handbook.forms import Form
-from handbook.member.layout import TEXT_SIZE_COOKIE, TEXT_SIZES, text_size, today_items
+from handbook.home.layout import TEXT_SIZE_COOKIE, TEXT_SIZES, text_size, today_items
 from handbook.organizations.models import Organization
 
-bp = Blueprint("portal", __name__)
+bp = Blueprint("home", __name__)
 
 THEME_COLOR = "#b71c1c"
 # What the service worker keeps from its install on: enough to draw any page and the offline notice.
@@ -31,7 +31,7 @@ def home():
     """The member's own page: name, branch, what needs them today, their record."""
     member = current_user.member
     path = _path_names(member.organization.path) if member is not None else []
-    return render_template("member/home.html", member=member, path=path, today=today_items(current_user))
+    return render_template("home/home.html", member=member, path=path, today=today_items(current_user))
 
 
 PathEntry = namedtuple("PathEntry", "id name")
@@ -53,14 +53,14 @@ def _path_names(path: str) -> list[PathEntry]:
 @bp.route("/help")
 def help_page():
     """How to use the handbook on a phone: install, read offline, text size, logging out."""
-    return render_template("member/help.html")
+    return render_template("home/help.html")
 
 
 @bp.route("/offline")
 def offline():
     """The page the service worker shows when there is no network and nothing saved for the address."""
     # No personal data and no form token: this page is cached for anyone using the device.
-    return render_template("member/offline.html", shell=True)
+    return render_template("home/offline.html", shell=True)
 
 
 class TextSizeForm(Form):
@@ -73,13 +73,13 @@ class TextSizeForm(Form):
 @bp.route("/settings/text-size", methods=["POST"])
 def text_size_setting():
     """Remember a larger or smaller text size and go back to the page the person was reading."""
-    from handbook.auth.views import safe_next
+    from handbook.security import safe_next
 
     form = TextSizeForm()
     step = text_size()
     if form.validate_on_submit():
         step = {"up": min(step + 1, len(TEXT_SIZES) - 1), "down": max(step - 1, 0), "reset": 0}[form.change.data]
-    response = redirect(safe_next(form.next.data, url_for("portal.home")))
+    response = redirect(safe_next(form.next.data, url_for("home.home")))
     response.set_cookie(
         TEXT_SIZE_COOKIE, str(step), max_age=365 * 24 * 3600, samesite="Lax",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
@@ -110,7 +110,7 @@ def manifest():
 @bp.route("/sw.js")
 def service_worker():
     """The service worker, served from the root so that its scope is the whole site."""
-    shell = [static_url(name) for name in SHELL_FILES] + [url_for("portal.offline")]
+    shell = [static_url(name) for name in SHELL_FILES] + [url_for("home.offline")]
     with open(os.path.join(current_app.static_folder, "js", "sw.js"), encoding="utf-8") as f:
         source = f.read()
     # A new static version changes these bytes, so browsers install the new worker and drop old caches.

@@ -1,0 +1,17 @@
+"""The organization tree and the party members: the ground the other domains stand on."""
+
+
+def init_app(app):
+    """Register the tree's and the members' screens, their dashboard card, the ``orgs`` commands and the year of moves."""
+    from handbook.extensions import db
+    from handbook.organizations.admin import MemberView, OrganizationView
+    from handbook.organizations.cli import orgs_cli
+    from handbook.organizations.models import Member, Organization
+    from handbook.organizations.operations import dashboard_figures
+    from handbook.organizations.seed import seed_organization_moves
+    from handbook.registry import add_admin_views, add_dashboard, add_seeders
+
+    add_admin_views(app, OrganizationView(Organization, db, name="Tổ chức đảng"), MemberView(Member, db, name="Đảng viên"))
+    add_dashboard(app, "organizations/_dashboard.html", dashboard_figures)
+    add_seeders(app, province=seed_organization_moves)
+    app.cli.add_command(orgs_cli)
