@@ -1,11 +1,9 @@
 """The scoped base view: every admin screen lists, counts, fetches, edits and exports through it."""
-import csv
 import math
-import tempfile
 import time
 from datetime import date, datetime
 
-from flask import Response, abort, flash, g, make_response, redirect, request, send_file, stream_with_context, url_for
+from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_admin._compat import csv_encode
 from flask_admin.babel import gettext
@@ -16,18 +14,17 @@ from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from sqlalchemy import Unicode, cast, inspect, or_, select
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.utils import secure_filename
 from wtforms.validators import ValidationError
 
 from handbook.admin import conflicts
-from handbook.audit.operations import clean, model_changes, record
+from handbook.audit.operations import clean, record, recorded_delete, recorded_save
 from handbook.scope import parse_id, record_refusal, scoped
 from handbook.auth.sessions import recent_login
 from handbook.clock import local_time
-from handbook.exports import ascii_filename, neutralize_cell
 from handbook.extensions import db
 from handbook.forms import Form
 from handbook.security import check_rate
+from handbook.spreadsheets import ascii_filename, csv_response, neutralize_cell, xlsx_response
 from handbook.text import like_pattern, without_control_characters
 from handbook.versioning import is_versioned
 
@@ -437,15 +434,12 @@ class ScopedModelView(StaffOnly, ModelView):
         if not self._may_edit():
             raise ValidationError(gettext("Permission denied."))
         self.after_form_change(form, model, is_created)
-        # Read the attribute history now: the scope check flushes, and the history with it.
-        changes = model_changes(model, "create" if is_created else "update")
-        self.check_scope(model)
         detail = {"screen": str(self.name)}
         if getattr(form, "new_password", None) is not None and form.new_password.data:
             detail["password_changed"] = True
-        # Joins the transaction: the entry is saved with the change or not at all.
-        record("create" if is_created else "update", self.audit_entity, model.id, changes=changes,
-               detail=detail, subjects=self.subject_member_ids([model]))
+        with recorded_save(self.audit_entity, model, is_created, detail=detail,
+                           subjects=lambda: self.subject_member_ids([model])):
+            self.check_scope(model)
 
     def refuse(self, message: str, entity_id=None, **detail) -> Refused:
         """Audit a change refused for lack of rights, at once (the save is rolled back), and return the error to raise.
@@ -463,9 +457,7 @@ class ScopedModelView(StaffOnly, ModelView):
 
     def delete_model(self, model):
         """Delete ``model`` with its audit entry in the same transaction (bulk delete comes here per row)."""
-        record("delete", self.audit_entity, model.id, changes=model_changes(model, "delete"),
-               detail={"screen": str(self.name), "label": clean(model, 200)},
-               subjects=self.subject_member_ids([model]))
+        recorded_delete(self.audit_entity, model, detail={"screen": str(self.name)}, subjects=self.subject_member_ids([model]))
         return super().delete_model(model)
 
     def init_actions(self):
@@ -536,39 +528,23 @@ class ScopedModelView(StaffOnly, ModelView):
         """One row's cells, as text (formulas neutralized by ``get_export_value``)."""
         return [csv_encode(self.get_export_value(row, name)) for name, _title in self._export_columns]
 
-    def _stream_csv(self, audit):
-        """CSV written row by row as the rows arrive; the audit entry names what was sent."""
-        writer = csv.writer(_Echo())
-        titles = [csv_encode(title) for _name, title in self._export_columns]
-
-        def generate():
-            try:
-                yield writer.writerow(titles)
-                for row in self._export_rows():
-                    audit.add(row)
-                    yield writer.writerow(self._export_cells(row))
-            finally:
-                audit.write()
-
-        return Response(stream_with_context(generate()), mimetype="text/csv", headers={
-            "Content-Disposition": f"attachment;filename={secure_filename(self.get_export_name('csv'))}"})
-
-    def _write_xlsx(self, audit):
-        """An xlsx built with openpyxl's write-only workbook into a temporary file, then sent."""
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(str(self.name)[:31])
-        sheet.append([csv_encode(title) for _name, title in self._export_columns])
+    def _counted_cells(self, audit):
+        """The exported rows' cells, each row noted by the export's audit as it goes out."""
         for row in self._export_rows():
             audit.add(row)
-            sheet.append(self._export_cells(row))
-        out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        workbook.save(out)
+            yield self._export_cells(row)
+
+    def _stream_csv(self, audit):
+        """CSV written row by row as the rows arrive; the audit entry names what was sent."""
+        titles = [csv_encode(title) for _name, title in self._export_columns]
+        return csv_response(self.get_export_name("csv"), titles, self._counted_cells(audit), on_close=audit.write)
+
+    def _write_xlsx(self, audit):
+        """An xlsx streamed into a temporary file, then sent; audited before it leaves."""
+        titles = [csv_encode(title) for _name, title in self._export_columns]
+        response = xlsx_response(self.get_export_name("xlsx"), str(self.name), titles, self._counted_cells(audit))
         audit.write()
-        out.seek(0)
-        return send_file(out, as_attachment=True, download_name=secure_filename(self.get_export_name("xlsx")),
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return response
 
     def get_column_names(self, only_columns, excluded_columns):
         """Flask-Admin's (name, label) pairs, except that a dotted path back into the same table
@@ -588,13 +564,6 @@ class ScopedModelView(StaffOnly, ModelView):
     def get_export_name(self, export_type="csv"):
         """An ASCII file name from the screen's Vietnamese name."""
         return ascii_filename(str(self.name), time.strftime("%Y-%m-%d_%H-%M-%S"), export_type)
-
-
-class _Echo:
-    """A file whose write returns the text, so csv.writer produces lines to stream."""
-
-    def write(self, value):
-        return value
 
 
 class _ExportAudit:

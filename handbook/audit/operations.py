@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -155,3 +156,21 @@ def record(action: str, entity: str | None = None, entity_id=None, *, changes: d
             own.commit()
             return entry.id
     return _write(session or db.session, values, subjects).id
+
+
+@contextmanager
+def recorded_save(entity: str, obj, created: bool, *, detail: dict | None = None, subjects=()):
+    """Audit a create or update of ``obj`` in its own transaction: the changes are read on entry
+    (before anything inside flushes the attribute history away), the entry written on a clean exit,
+    so it is saved with the change or not at all. ``subjects`` may be a function, called at exit:
+    a new row has its id only once flushed."""
+    action = "create" if created else "update"
+    changes = model_changes(obj, action)
+    yield
+    record(action, entity, obj.id, changes=changes, detail=detail, subjects=subjects() if callable(subjects) else subjects)
+
+
+def recorded_delete(entity: str, obj, *, detail: dict | None = None, subjects=()) -> None:
+    """Audit the deletion of ``obj`` (its last values and its label) in the deleting transaction."""
+    record("delete", entity, obj.id, changes=model_changes(obj, "delete"),
+           detail={**(detail or {}), "label": clean(obj, 200)}, subjects=subjects)

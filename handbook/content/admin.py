@@ -13,12 +13,13 @@ from handbook.admin.base import ScopedModelView, StaffOnly, choice_label
 from handbook.scope import current_scope
 from handbook.content.extraction import TEXT_STATES, initial_text_state
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, Article, Attachment, Document, ReadMark
-from handbook.content.operations import read_counts_by_organization, top_read_documents
+from handbook.content.operations import (
+    PublishingError, prepare_publication, read_counts_by_organization, top_read_documents,
+)
 from handbook.content.uploads import DOCUMENT_KINDS, IMAGE_KINDS, UploadError, remove_stored, store_upload
 from handbook.extensions import db
 from handbook.forms import text_length
 from handbook.organizations.models import Organization
-from handbook.clock import utcnow
 
 EDITORS = ("admin", "committee", "secretary")
 POINTS_HELP = "Điểm tích lũy cho đảng viên khi đọc (0 – 5; 0 là không tính điểm)."
@@ -69,15 +70,11 @@ class _PublishingView(ScopedModelView):
         return ok
 
     def after_form_change(self, form, model, is_created):
-        """Author, publication time, and bounds on points."""
-        if is_created:
-            model.created_by_id = current_user.id
-            if model.organization is None and current_user.organization_id:
-                model.organization = db.session.get(Organization, current_user.organization_id)
-        if model.status == "published" and model.published_at is None:
-            model.published_at = utcnow()
-        if model.points is None or not 0 <= model.points <= 5:
-            raise ValidationError("Điểm đọc phải từ 0 đến 5.")
+        """The publishing rules (content.operations): author, publisher, publication time, points."""
+        try:
+            prepare_publication(db.session, model, current_user, created=is_created)
+        except PublishingError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class ArticleView(_PublishingView):

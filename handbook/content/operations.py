@@ -1,7 +1,6 @@
 """Business functions of news and documents: the library query, reading, bookmarks, read statistics."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, func, select
@@ -45,46 +44,26 @@ def feed_query(scope: Scope, q: str | None = None):
     return query.order_by(Article.pinned.desc(), Article.published_at.desc(), Article.id.desc())
 
 
-@dataclass
-class Page:
-    """One page of results with what a pager needs (the attributes of Flask-SQLAlchemy's Pagination)."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+class PublishingError(ValueError):
+    """An item that cannot be saved as it is; the message is for the person who wrote it."""
 
 
-def paginate(session, query, page: int, per_page: int) -> Page:
-    """One page of an ORM select and the total in one round trip (a window count), not two queries."""
-    rows = session.execute(
-        query.add_columns(func.count().over().label("_total")).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    if rows:
-        return Page([row[0] for row in rows], page, per_page, rows[0][-1])
-    # Past the last page: count, so the pager can lead back.
-    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    return Page([], page, per_page, total)
+POINTS_RANGE = (0, 5)  # an item is worth at most 5 points: reading stays one source among several
+
+
+def prepare_publication(session, item, author, created: bool) -> None:
+    """Apply the publishing rules to a news item or document about to be saved by ``author``: a new
+    item records its author and is published by the author's own organization unless another was
+    chosen; publishing without a time publishes now; its points stay within POINTS_RANGE."""
+    if created:
+        item.created_by_id = author.id
+        if item.organization is None and author.organization_id:
+            item.organization = session.get(Organization, author.organization_id)
+    if item.status == "published" and item.published_at is None:
+        item.published_at = utcnow()
+    low, high = POINTS_RANGE
+    if item.points is None or not low <= item.points <= high:
+        raise PublishingError(f"Điểm đọc phải từ {low} đến {high}.")
 
 
 def mark_read(session, member_id: int, item) -> tuple[bool, int]:

@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from handbook.scope import current_scope, get_scoped_or_404, scoped
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, Article, Attachment, Document
 from handbook.content.operations import (
-    bookmarks_query, feed_query, has_read, is_bookmarked, library_query, mark_read, paginate, read_ids,
+    bookmarks_query, feed_query, has_read, is_bookmarked, library_query, mark_read, read_ids,
     toggle_bookmark,
 )
 from handbook.content.uploads import clean_filename, stored_path
 from handbook.extensions import db
+from handbook.paging import paginate
 from handbook.study.operations import member_total
 
 bp = Blueprint("content", __name__)
