@@ -122,15 +122,15 @@ def rollback_db(app):
         isolation_level, driver.isolation_level = driver.isolation_level, None
         event.listen(connection, "begin", _emit_begin)
     outer = connection.begin()
-    connection.begin = lambda: _savepoint_of(connection)
-    session_options = db.session.session_factory.kw
-    session_options["join_transaction_mode"] = "create_savepoint"
+    connection.begin = lambda: _savepoint_of(connection)  # for the app's `with db.engine.begin()`
+    session_options = dict(db.session.session_factory.kw)
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
     engines[None] = connection
     try:
         yield connection
     finally:
         engines[None] = engine
-        del session_options["join_transaction_mode"]
+        db.session.session_factory.kw = session_options
         outer.rollback()
         if sqlite:
             driver.isolation_level = isolation_level
