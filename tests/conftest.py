@@ -2,9 +2,10 @@
 import os
 import tempfile
 import threading
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from werkzeug.serving import make_server
 
 from handbook import create_app
@@ -83,6 +84,57 @@ def tree(make):
     t["member"] = make.user("member", t["B1"], t["B1.m2"])
     t["committee2"] = make.user("committee", t["C2"])
     return t
+
+
+def _emit_begin(connection) -> None:
+    """pysqlite with ``isolation_level=None`` starts no transaction itself: begin one where SQLAlchemy does."""
+    connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def _savepoint_of(connection):
+    """What ``engine.begin()`` gives the code under test: a savepoint of the test's transaction."""
+    with connection.begin_nested():
+        yield connection
+
+
+@pytest.fixture
+def rollback_db(app):
+    """This test's writes, its requests' commits included, are rolled back at its end; yields the one connection they go through.
+
+    SQLAlchemy's "join an external transaction" recipe: while the test runs, the app's engine is this
+    one connection, so every ``db.session`` (one per app context, hence one per request and per
+    Factory call) joins the outer transaction in a savepoint of its own (``commit()`` and
+    ``rollback()`` under test still work), and the code that writes apart from the request's
+    transaction (``db.engine.begin()``, ``Session(db.engine)``: login limits, the audit trail) writes
+    in a savepoint too instead of on a connection of its own, which SQLite would lock out. Session-
+    scoped fixtures (``tree``) are made before it, outside the transaction; not for ``live_server``,
+    whose threads would share the connection.
+    """
+    with app.app_context():
+        engine, engines = db.engine, db.engines
+    connection = engine.connect()
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite's own transaction handling breaks SAVEPOINT: turn it off and emit BEGIN ourselves
+        # (SQLAlchemy's "Serializable isolation / Savepoints / Transactional DDL" for pysqlite).
+        driver = connection.connection.dbapi_connection
+        isolation_level, driver.isolation_level = driver.isolation_level, None
+        event.listen(connection, "begin", _emit_begin)
+    outer = connection.begin()
+    connection.begin = lambda: _savepoint_of(connection)  # for the app's `with db.engine.begin()`
+    session_options = dict(db.session.session_factory.kw)
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+    engines[None] = connection
+    try:
+        yield connection
+    finally:
+        engines[None] = engine
+        db.session.session_factory.kw = session_options
+        outer.rollback()
+        if sqlite:
+            driver.isolation_level = isolation_level
+        connection.close()
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@ import csv
 import io
 import itertools
 import re
+from contextlib import contextmanager
 
 import openpyxl
+from sqlalchemy import event
 
 from handbook.auth.models import User
 from handbook.extensions import db
@@ -100,3 +102,37 @@ def logged_in_client(app, user):
     client = app.test_client()
     assert AuthActions(client).login(user).status_code == 302
     return client
+
+
+# Transaction control, not work: the rolled-back test's savepoints would otherwise count.
+_NOT_WORK = re.compile(r"\s*(SAVEPOINT|RELEASE|ROLLBACK TO|BEGIN|COMMIT|ROLLBACK)\b", re.IGNORECASE)
+
+
+class QueryCount:
+    """The statements run while ``count_queries`` was open: ``count`` and ``statements``."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __str__(self) -> str:
+        return f"{self.count} queries:\n" + "\n".join(f"{n}. {s}" for n, s in enumerate(self.statements, 1))
+
+
+@contextmanager
+def count_queries(engine):
+    """Count the statements ``engine`` (an Engine or a Connection) runs inside the block, transaction control left out."""
+    seen = QueryCount()
+
+    def note(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if not _NOT_WORK.match(statement):
+            seen.statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -1,0 +1,117 @@
+"""Do pages run as many queries for 65 rows as for 5 (no query per row)? First, the rolled-back
+database these tests stand on: does it keep nothing a test wrote, and do requests still see their
+own commits?"""
+import itertools
+
+from sqlalchemy import func, select
+
+from content_support import make_article, make_document
+from handbook.extensions import db
+from handbook.organizations.models import Member, utcnow
+from support import count_queries, logged_in_client
+
+# What the first test of the rolled-back database wrote, for the next one to look for.
+_written = {}
+
+
+def _row_counts(session) -> dict[str, int]:
+    """The number of rows of every table."""
+    return {t.name: session.execute(select(func.count()).select_from(t)).scalar_one() for t in db.metadata.sorted_tables}
+
+
+def test_rolled_back_test_sees_its_own_commits(app, rollback_db, make, dbq):
+    """Within a rolled-back test, do requests see what the test made, and do their commits show to
+    the next request and to the test?"""
+    _written["rows"] = dbq(_row_counts)
+    branch = make.org(make.org(kind="grassroots"), "branch", "Chi bộ Thử Quay Lui")
+    member = make.member(branch, "Lê Văn Quay Lui")
+    user = make.user("member", branch, member)
+    _written.update(card=member.card_number, login=user.login)
+
+    client = logged_in_client(app, user)  # the login commits a session row, limit counters, an audit entry
+    assert "Lê Văn Quay Lui" in client.get("/").get_data(as_text=True)
+    assert client.get("/me/sessions").status_code == 200  # authenticated: the login's session row is seen
+    written = dbq(_row_counts)
+    assert written["member"] == _written["rows"]["member"] + 1
+    assert written["user_session"] == _written["rows"]["user_session"] + 1
+
+
+def test_rolled_back_test_leaves_nothing(rollback_db, dbq):
+    """Is everything the previous test wrote, through the factory and its requests' commits, gone?"""
+    assert _written, "runs after test_rolled_back_test_sees_its_own_commits"
+    assert dbq(lambda s: s.execute(select(Member).where(Member.card_number == _written["card"])).first()) is None
+    assert dbq(_row_counts) == _written["rows"]
+
+
+
+# Query counts: each page is counted once with a few rows and once with many.
+
+_cards = itertools.count(1)
+
+
+def _queries(client, connection, url):
+    """The statements of one GET ``url`` and the page, after a visit that fills the per-process caches."""
+    assert client.get(url).status_code == 200
+    with count_queries(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return queries, response.get_data(as_text=True)
+
+
+def _message(few, many) -> str:
+    """The two lists of statements, for a failed comparison."""
+    return f"With few rows, {few}\n\nWith many rows, {many}"
+
+
+def _add_members(session, org, count) -> None:
+    """``count`` members of ``org``, inserted together in one commit."""
+    session.add_all(Member(full_name=f"Đảng viên Đếm {next(_cards)}", card_number=f"8{next(_cards):07d}",
+                           organization_id=org.id) for _ in range(count))
+    session.commit()
+
+
+def _award(session, member, count) -> None:
+    """``count`` manual awards of 1 point to ``member``, inserted together in one commit."""
+    session.execute(db.metadata.tables["point_entry"].insert(), [
+        {"member_id": member.id, "source": "manual", "reference": f"Đếm truy vấn {next(_cards)}", "points": 1,
+         "created_at": utcnow()} for _ in range(count)])
+    session.commit()
+
+
+def test_admin_member_list_queries_do_not_grow_with_members(app, rollback_db, make, dbq):
+    """Does the back office's member list run as many queries for 65 members as for 5?"""
+    committee = make.org(make.org(kind="province"), "committee")
+    branch = make.org(make.org(committee, "grassroots"), "branch")
+    for _ in range(5):
+        make.member(branch, f"Đảng viên Đếm {next(_cards)}")
+    client = logged_in_client(app, make.user("committee", committee))
+    url = "/admin/member/?page_size=100"
+
+    few, page = _queries(client, rollback_db, url)
+    assert page.count("Đảng viên Đếm") == 5
+    dbq(lambda s: _add_members(s, branch, 60))
+    many, page = _queries(client, rollback_db, url)
+    assert page.count("Đảng viên Đếm") == 65
+    assert many.count == few.count, _message(few, many)
+
+
+def test_member_home_queries_do_not_grow_with_reading_or_points(app, rollback_db, make, dbq, monkeypatch):
+    """Does the member home run as many queries for 60 new documents, articles and awards as for 5?"""
+    monkeypatch.setitem(app.config, "TODAY_CACHE_SECONDS", 0)  # count the work, not the cache in front of it
+    branch = make.org(make.org(kind="grassroots"), "branch")
+    member = make.member(branch)
+    client = logged_in_client(app, make.user("member", branch, member))
+
+    def add(count):
+        for _ in range(count):
+            make_document(app, branch)
+            make_article(app, branch)
+        dbq(lambda s: _award(s, member, count))
+
+    add(5)
+    few, page = _queries(client, rollback_db, "/")
+    assert "5 tài liệu mới chưa đọc" in page and ": 5/" in page
+    add(55)
+    many, page = _queries(client, rollback_db, "/")
+    assert "60 tài liệu mới chưa đọc" in page and ": 60/" in page
+    assert many.count == few.count, _message(few, many)
