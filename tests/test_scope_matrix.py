@@ -239,8 +239,22 @@ def test_every_registered_screen_is_in_the_matrix(app):
     views = _scoped_views(app)
     assert [v.endpoint for v in views] == SCREENS
     assert {"organization", "member", "user", "audit", "correction"} <= set(SCREENS)
-    missing = [f"{v.endpoint} ({v.model.__name__})" for v in views if v.model not in MAKERS]
+    missing = screens_without_maker(app)
     assert not missing, f"screens without a row maker: {missing}"
+
+
+def screens_without_maker(app) -> list[str]:
+    """The registered scoped screens whose model the matrix cannot make rows of."""
+    return [f"{v.endpoint} ({v.model.__name__})" for v in _scoped_views(app) if v.model not in MAKERS]
+
+
+def test_a_screen_registered_outside_the_matrix_is_caught(app, monkeypatch):
+    """Would a domain that registers a scoped screen the matrix has no row maker for fail the suite?"""
+    from handbook.organizations.models import Member
+
+    assert screens_without_maker(app) == []
+    monkeypatch.delitem(MAKERS, Member)
+    assert screens_without_maker(app) == ["member (Member)"]
 
 
 @pytest.mark.parametrize("screen", SCREENS)
