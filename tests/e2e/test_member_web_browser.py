@@ -315,12 +315,15 @@ def full_nav_server():
 
     from handbook import create_app
     from handbook.config import TestConfig
+    from handbook.registry import add_member_nav
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
     features = Blueprint("features", __name__)
-    # Documents are real; study, calendar and notices are not built yet: stand-ins light up their entries.
-    for path in ("/topics/", "/calendar/", "/notices/"):
+    # Documents are real; study, calendar and notices are not built yet: stand-ins register their entries.
+    for position, label, path, icon in ((20, "Học tập", "/topics/", "study"), (30, "Lịch", "/calendar/", "calendar"),
+                                        (40, "Thông báo", "/notices/", "bell")):
         features.add_url_rule(path, path.strip("/"), lambda: "")
+        add_member_nav(app, position, label, path, icon)
     app.register_blueprint(features)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
