@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
+
 from handbook.auth.models import ROLE_RANK, ROLES, User, grantable_roles
+from handbook.extensions import db
+from handbook.scope import Scope, scoped
 
 if TYPE_CHECKING:
-    from handbook.scope import Scope
     from handbook.organizations.models import Member, Organization
 
 OWN_ACCOUNT = "Bạn không thể tự đổi vai trò, tổ chức, đảng viên gắn với tài khoản hoặc trạng thái hoạt động của tài khoản mình."
@@ -77,9 +80,4 @@ def offered_roles(actor: Scope, account: User | None) -> list[tuple[str, str]]:
 
 def dashboard_figures(scope: Scope) -> dict:
     """The dashboard's count of the accounts in ``scope``."""
-    from sqlalchemy import func, select
-
-    from handbook.extensions import db
-    from handbook.scope import scoped
-
     return {"account_total": db.session.execute(scoped(select(func.count()).select_from(User), User, scope)).scalar()}

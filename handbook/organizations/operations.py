@@ -7,14 +7,11 @@ system itself, the CLI or a seed, which keeps every tree rule but has every righ
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import exists, func, literal, select, update
 
-from handbook.organizations.models import ORG_KINDS, Organization, OrganizationMove, path_segment
-
-if TYPE_CHECKING:
-    from handbook.scope import Scope
+from handbook.extensions import db
+from handbook.organizations.models import MEMBER_STATUSES, ORG_KINDS, Member, Organization, OrganizationMove, path_segment
+from handbook.scope import Scope, scoped
 
 # Highest first: province > committee > grassroots > sub_committee > branch.
 KIND_ORDER = tuple(ORG_KINDS)
@@ -118,7 +115,6 @@ def move_organization(
     Nothing is flushed before the UPDATE, so ``org``'s own changes (parent, path, depth) stay in its
     history for the audit trail.
     """
-    from handbook.scope import Scope  # the mover's rights, taken before anything moves
 
     with session.no_autoflush:
         check_move(session, org, new_parent, Scope.for_user(moved_by) if moved_by is not None else None)
@@ -161,10 +157,6 @@ def move_organization(
 
 def dashboard_figures(scope: Scope) -> dict:
     """The dashboard's counts for ``scope``: organizations by kind, members by status."""
-    from handbook.extensions import db
-    from handbook.organizations.models import MEMBER_STATUSES, Member
-    from handbook.scope import scoped
-
     orgs = dict(db.session.execute(
         scoped(select(Organization.kind, func.count()).group_by(Organization.kind), Organization, scope)
     ).all())

@@ -98,26 +98,6 @@ class ActivityContext:
         span = (self.end - self.start).total_seconds()
         return self.start + timedelta(seconds=int(self.rng.random() * span))
 
-    @classmethod
-    def from_database(cls, session, rng: random.Random, start: datetime, end: datetime) -> ActivityContext:
-        """The context of the organizations, members and accounts now in the database (tests, and
-        seeding a year of activity into an existing tree)."""
-        ctx = cls(rng=rng, start=start, end=end)
-        for oid, path, kind, parent in session.execute(select(
-                Organization.id, Organization.path, Organization.kind, Organization.parent_id).order_by(Organization.path)):
-            ctx.org_ids.append(oid)
-            ctx.org_paths.append(path)
-            ctx.org_kinds.append(kind)
-            ctx.org_parent_ids.append(parent)
-        for mid, oid in session.execute(select(Member.id, Member.organization_id).order_by(Member.id)):
-            ctx.member_ids.append(mid)
-            ctx.member_branch_ids.append(oid)
-        for uid, role, member_id in session.execute(select(User.id, User.role, User.member_id).order_by(User.id)):
-            ctx.accounts.setdefault(role, []).append(uid)
-            if member_id:
-                ctx.account_member_ids[uid] = member_id
-        return ctx
-
     def ids_of_kind(self, kind: str) -> list[int]:
         """Ids of every organization of ``kind`` ('branch', 'grassroots', …)."""
         return [i for i, k in zip(self.org_ids, self.org_kinds) if k == kind]
