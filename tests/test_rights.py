@@ -52,6 +52,12 @@ def _form(user, **values):
     return {k: v for k, v in data.items() if v is not None}
 
 
+def _create_account(client, **fields):
+    """Post the new-account form with ``fields`` (active, with a valid password, CSRF token included)."""
+    token = csrf_token(client, "/admin/user/new/")
+    return client.post("/admin/user/new/", data={"csrf_token": token, "active": "y", "new_password": "matkhau-dai-123", **fields})
+
+
 def _refused(r, message, dbq, since, actor, entity_id):
     """A 403 page saying ``message``, and one 'refused_rights' entry naming the actor's real role."""
     assert r.status_code == 403, r.status_code
@@ -143,14 +149,13 @@ def test_committee_cannot_reset_a_peer_committee_password(app, client, auth, mak
 def test_committee_cannot_create_an_account_outside_its_subtree(client, auth, tree, dbq):
     """Can a committee user create a secretary in another committee's subtree, or link a member from there? (No.)"""
     auth.login(tree["committee"])
-    token = csrf_token(client, "/admin/user/new/")
     attempts = [
         ({"login": "ngoai-cay@test.vn", "role": "secretary", "organization": str(tree["B3"].id)}, ORG_OUTSIDE),
         ({"login": "ngoai-cay-2@test.vn", "role": "member", "member": str(tree["B3.m1"].id)}, MEMBER_OUTSIDE),
     ]
     for data, message in attempts:
         since = last_id(dbq)
-        r = client.post("/admin/user/new/", data={"csrf_token": token, "active": "y", "new_password": "matkhau-dai-123", **data})
+        r = _create_account(client, **data)
         _refused(r, message, dbq, since, tree["committee"], None)
         assert dbq(lambda s: s.execute(select(User).where(User.login == data["login"])).first()) is None
 
@@ -158,12 +163,8 @@ def test_committee_cannot_create_an_account_outside_its_subtree(client, auth, tr
 def test_secretary_cannot_create_a_secretary(client, auth, tree, dbq):
     """Can a secretary create another secretary account in their branch? (No: only member accounts.)"""
     auth.login(tree["secretary"])
-    token = csrf_token(client, "/admin/user/new/")
     since = last_id(dbq)
-    r = client.post("/admin/user/new/", data={
-        "csrf_token": token, "login": "bithu-moi@test.vn", "role": "secretary", "organization": str(tree["B1"].id),
-        "active": "y", "new_password": "matkhau-dai-123",
-    })
+    r = _create_account(client, login="bithu-moi@test.vn", role="secretary", organization=str(tree["B1"].id))
     _refused(r, ROLE_EQUAL, dbq, since, tree["secretary"], None)
     assert dbq(lambda s: s.execute(select(User).where(User.login == "bithu-moi@test.vn")).first()) is None
 
@@ -171,21 +172,13 @@ def test_secretary_cannot_create_a_secretary(client, auth, tree, dbq):
 def test_staff_grant_lower_roles_inside_their_subtree(client, auth, make, tree, dbq):
     """Can a committee user create a secretary and a secretary a member account in their subtree (the positive side)?"""
     auth.login(tree["committee"])
-    token = csrf_token(client, "/admin/user/new/")
-    r = client.post("/admin/user/new/", data={
-        "csrf_token": token, "login": "bithu-g1@test.vn", "role": "secretary", "organization": str(tree["B2"].id),
-        "active": "y", "new_password": "matkhau-dai-123",
-    })
+    r = _create_account(client, login="bithu-g1@test.vn", role="secretary", organization=str(tree["B2"].id))
     assert r.status_code == 302
     assert dbq(lambda s: s.execute(select(User.role).where(User.login == "bithu-g1@test.vn")).scalar()) == "secretary"
     auth.logout()
     member = make.member(tree["B1"], "Phạm Thị Tài Khoản")
     auth.login(tree["secretary"])
-    token = csrf_token(client, "/admin/user/new/")
-    r = client.post("/admin/user/new/", data={
-        "csrf_token": token, "login": "dangvien-b1@test.vn", "role": "member", "member": str(member.id),
-        "active": "y", "new_password": "matkhau-dai-123",
-    })
+    r = _create_account(client, login="dangvien-b1@test.vn", role="member", member=str(member.id))
     assert r.status_code == 302
     saved = dbq(lambda s: s.execute(select(User).where(User.login == "dangvien-b1@test.vn")).scalar_one())
     assert (saved.role, saved.organization_id) == ("member", tree["B1"].id)
@@ -194,11 +187,7 @@ def test_staff_grant_lower_roles_inside_their_subtree(client, auth, make, tree, 
 def test_admin_may_grant_admin(client, auth, tree, dbq):
     """May the admin, at the top, create another admin account?"""
     auth.login(tree["admin"])
-    token = csrf_token(client, "/admin/user/new/")
-    r = client.post("/admin/user/new/", data={
-        "csrf_token": token, "login": "quantri-2@test.vn", "role": "admin", "organization": str(tree["P"].id),
-        "active": "y", "new_password": "matkhau-dai-123",
-    })
+    r = _create_account(client, login="quantri-2@test.vn", role="admin", organization=str(tree["P"].id))
     assert r.status_code == 302
     assert dbq(lambda s: s.execute(select(User.role).where(User.login == "quantri-2@test.vn")).scalar()) == "admin"
 
