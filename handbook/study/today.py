@@ -1,21 +1,32 @@
 """What the member home lists under "Hôm nay" from study: points toward the yearly target."""
 from flask import current_app, url_for
+from sqlalchemy import text
 
+from handbook.cache import kept
 from handbook.clock import local_now
 from handbook.extensions import db
 from handbook.study.operations import member_year_total
 
+# The member's newest ledger entry: any award changes it, in any process (an index-only lookup).
+_VERSION = text("SELECT max(id) FROM point_entry WHERE member_id = :m")
+
 
 def points_today(user) -> list[dict]:
-    """The member's points this year against the province's yearly target (one indexed sum)."""
+    """The member's points this year against the province's yearly target.
+
+    The sum reads every ledger row of the year, so it is kept per member for TODAY_CACHE_SECONDS,
+    keyed by the member's newest ledger entry: their own points show at once in every process."""
     if not user.member_id:
         return []
     year = local_now().year
     target = current_app.config["POINTS_YEARLY_TARGET"]
-    points = member_year_total(db.session, user.member_id, year)
+    seconds = current_app.config.get("TODAY_CACHE_SECONDS", 60)
+    version = db.session.execute(_VERSION, {"m": user.member_id}).scalar() if seconds else None
+    points = kept("points_today", (user.member_id, year, version),
+                  lambda: member_year_total(db.session, user.member_id, year), seconds, maxsize=20_000)
     # Reading is where points are earned today: the item leads to the library.
     if points < target:
-        text = f"Điểm tích lũy năm {year}: {points}/{target} — còn {target - points} điểm để đạt chỉ tiêu"
+        text_ = f"Điểm tích lũy năm {year}: {points}/{target} — còn {target - points} điểm để đạt chỉ tiêu"
     else:
-        text = f"Điểm tích lũy năm {year}: {points} — đã đạt chỉ tiêu {target} điểm"
-    return [{"text": text, "url": url_for("content.library")}]
+        text_ = f"Điểm tích lũy năm {year}: {points} — đã đạt chỉ tiêu {target} điểm"
+    return [{"text": text_, "url": url_for("content.library")}]
