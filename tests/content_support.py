@@ -4,9 +4,9 @@ import itertools
 import zipfile
 from datetime import date, timedelta
 
+from handbook.clock import utcnow
 from handbook.content.models import Article, Attachment, Document
 from handbook.extensions import db
-from handbook.clock import utcnow
 
 _n = itertools.count(1)
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from content_support import attach, docx_bytes, make_article, make_document, pdf_bytes, png_bytes
-from handbook.content.models import Article, Attachment, Document, ReadMark
 from handbook.clock import utcnow
+from handbook.content.models import Article, Attachment, Document, ReadMark
 from handbook.study.models import PointEntry
 from support import csrf_token
 

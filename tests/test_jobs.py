@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from handbook.auth.sessions import UserSession
+from handbook.clock import utcnow
 from handbook.content.models import Attachment
 from handbook.content.uploads import stored_path
 from handbook.extensions import db
 from handbook.jobs import JobRun, build_scheduler, get_job, period_of, registered_jobs, run_job
-from handbook.clock import utcnow
 from content_support import make_document
 
 

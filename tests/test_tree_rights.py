@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from audit_support import entries_since, last_id
-from handbook.scope import Scope
 from handbook.organizations.models import Organization, OrganizationMove
 from handbook.organizations.operations import TreeError, TreeForbidden, check_move
+from handbook.scope import Scope
 from support import csrf_token
 
 OWN_ROOT = "Chỉ quản trị viên mới chuyển được tổ chức gốc trong phạm vi của bạn."

@@ -18,11 +18,11 @@ from wtforms.validators import ValidationError
 
 from handbook.admin import conflicts
 from handbook.audit.operations import clean, record, recorded_delete, recorded_save
-from handbook.scope import parse_id, record_refusal, scoped
 from handbook.auth.sessions import recent_login
 from handbook.clock import local_time
 from handbook.extensions import db
 from handbook.forms import Form
+from handbook.scope import parse_id, record_refusal, scoped
 from handbook.security import check_rate
 from handbook.spreadsheets import ascii_filename, csv_response, neutralize_cell, xlsx_response
 from handbook.text import like_pattern, without_control_characters

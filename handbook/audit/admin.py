@@ -9,10 +9,10 @@ from handbook.audit.models import ACTIONS
 from handbook.audit.operations import record
 from handbook.audit.queries import members_seen_by, who_saw_member
 from handbook.auth.models import ROLES, User, normalize_login
-from handbook.scope import scoped_select
+from handbook.clock import local_time
 from handbook.extensions import db
 from handbook.organizations.models import Member
-from handbook.clock import local_time
+from handbook.scope import scoped_select
 from handbook.text import without_control_characters
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, false, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import PathString
 from handbook.scope import path_within
-from handbook.clock import utcnow
 
 ACTIONS = {
     "login": "Đăng nhập",

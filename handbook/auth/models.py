@@ -11,10 +11,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from handbook.scope import by_subtree
+from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member, Organization
-from handbook.clock import utcnow
+from handbook.scope import by_subtree
 from handbook.text import phone_number
 from handbook.versioning import Versioned
 

@@ -8,9 +8,9 @@ from flask import current_app, request
 from sqlalchemy import ForeignKey, Index, String, event, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from handbook.scope import own_rows
-from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.clock import utcnow
+from handbook.extensions import NEVER_REUSE_IDS, db
+from handbook.scope import own_rows
 
 
 def new_session_key() -> str:

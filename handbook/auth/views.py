@@ -9,12 +9,12 @@ from handbook.audit.operations import record
 from handbook.auth import attempts
 from handbook.auth.forms import LoginForm
 from handbook.auth.models import User, normalize_login
-from handbook.scope import parse_id
-from handbook.security import safe_next
 from handbook.auth.sessions import UserSession, current_session, start_session, valid_session
+from handbook.clock import utcnow
 from handbook.extensions import db, login_manager
 from handbook.organizations.models import Member
-from handbook.clock import utcnow
+from handbook.scope import parse_id
+from handbook.security import safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -10,9 +10,9 @@ from wtforms import FileField, MultipleFileField
 from wtforms.validators import ValidationError
 
 from handbook.admin.base import ScopedModelView, StaffOnly, choice_label
-from handbook.scope import current_scope
 from handbook.content.extraction import TEXT_STATES, initial_text_state
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, Article, Attachment, Document, ReadMark
+from handbook.scope import current_scope
 from handbook.content.operations import (
     PublishingError, prepare_publication, read_counts_by_organization, top_read_documents,
 )

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from handbook.clock import utcnow
 from handbook.content.models import Attachment, Document
 from handbook.content.uploads import stored_path
-from handbook.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
+from handbook.clock import utcnow
 from handbook.content.sanitize import html_to_text, sanitize_html
-from handbook.scope import audience, by_member, own_rows, through
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member, Organization
-from handbook.clock import utcnow
+from handbook.scope import audience, by_member, own_rows, through
 from handbook.text import nfc, search_key
 from handbook.versioning import Versioned
 

@@ -5,11 +5,11 @@ from datetime import date
 
 from sqlalchemy import delete, func, select
 
-from handbook.scope import Scope, scoped
+from handbook.clock import utcnow
 from handbook.content.models import Article, Bookmark, Document, ReadMark
 from handbook.extensions import dialect_insert
 from handbook.organizations.models import Member, Organization
-from handbook.clock import utcnow
+from handbook.scope import Scope, scoped
 from handbook.study.operations import award_points
 from handbook.text import like_pattern
 

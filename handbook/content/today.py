@@ -4,12 +4,12 @@ from datetime import timedelta
 from flask import current_app, url_for
 from sqlalchemy import func, select, text
 
-from handbook.scope import Scope
 from handbook.cache import kept
+from handbook.clock import utcnow
 from handbook.content.models import Article, Document, ReadMark
 from handbook.content.operations import feed_query, library_query
 from handbook.extensions import db
-from handbook.clock import utcnow
+from handbook.scope import Scope
 
 NEW_DAYS = 30  # a document or article counts as new for a month
 

@@ -11,8 +11,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from handbook.scope import current_scope, get_scoped_or_404, scoped
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, Article, Attachment, Document
+from handbook.scope import current_scope, get_scoped_or_404, scoped
 from handbook.content.operations import (
     bookmarks_query, feed_query, has_read, is_bookmarked, library_query, mark_read, read_ids,
     toggle_bookmark,

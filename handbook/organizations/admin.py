@@ -6,8 +6,8 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from handbook.admin.base import ScopedModelView
-from handbook.scope import current_scope
 from handbook.extensions import db
+from handbook.scope import current_scope
 from handbook.organizations.models import (
     GENDERS,
     MEMBER_LABELS,

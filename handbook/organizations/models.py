@@ -7,8 +7,8 @@ from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from handbook.clock import utcnow
-from handbook.scope import by_path, by_subtree, path_within
 from handbook.extensions import NEVER_REUSE_IDS, db
+from handbook.scope import by_path, by_subtree, path_within
 from handbook.text import mask_national_id, nfc, search_key, vi_sort_key
 from handbook.versioning import Versioned
 

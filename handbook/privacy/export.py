@@ -6,11 +6,11 @@ import io
 from sqlalchemy import select
 
 from handbook.audit.models import AuditEntry
-from handbook.scope import scoped_select
-from handbook.organizations.models import GENDERS, MEMBER_LABELS, THEORY_LEVELS, Organization
-from handbook.privacy.models import CorrectionRequest
 from handbook.clock import local_date, local_time
+from handbook.organizations.models import GENDERS, MEMBER_LABELS, THEORY_LEVELS, Organization
 from handbook.pdf import vietnamese_fonts
+from handbook.privacy.models import CorrectionRequest
+from handbook.scope import scoped_select
 from handbook.text import without_control_characters
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from handbook.scope import by_member
+from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import MEMBER_LABELS, Member
-from handbook.clock import utcnow
+from handbook.scope import by_member
 from handbook.versioning import Versioned
 
 CORRECTION_STATUSES = {

@@ -8,15 +8,15 @@ from flask_login import current_user, login_required, login_user
 from handbook.audit.operations import record
 from handbook.auth import attempts
 from handbook.auth.models import User
-from handbook.scope import get_scoped_or_404, scoped_select
 from handbook.auth.sessions import UserSession, current_session, recent_login
-from handbook.security import safe_next
-from handbook.extensions import db
 from handbook.clock import utcnow
-from handbook.privacy.export import own_data, own_data_pdf, record_fields, who_opened
 from handbook.clock import local_time
+from handbook.extensions import db
+from handbook.privacy.export import own_data, own_data_pdf, record_fields, who_opened
 from handbook.privacy.forms import ConfirmForm, CorrectionForm, PasswordChangeForm, ReauthForm
 from handbook.privacy.models import CorrectionRequest
+from handbook.scope import get_scoped_or_404, scoped_select
+from handbook.security import safe_next
 from handbook.security import check_rate
 
 bp = Blueprint("privacy", __name__, url_prefix="/me")

@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from handbook.scope import admin_only, by_member
+from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member
-from handbook.clock import utcnow
+from handbook.scope import admin_only, by_member
 from handbook.versioning import Versioned
 
 # The sources of points; a rule row may override each one's daily cap.

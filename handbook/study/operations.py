@@ -5,8 +5,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select, text
 
-from handbook.extensions import dialect_insert
 from handbook.clock import day_start, utcnow, year_bounds
+from handbook.extensions import dialect_insert
 from handbook.study.models import PointEntry, PointRule
 
 # Defaults while no PointRule row says otherwise (DESIGN §5: a daily cap per source stops click-farming).
