@@ -236,8 +236,10 @@ def init_app(app) -> None:
 
     Called after the domains: the screen names every job they registered."""
     from handbook.admin.jobs import JobRunView
+    from handbook.admin.menu import SYSTEM
 
     app.cli.add_command(jobs_cli)
     app.cli.add_command(scheduler_command)
-    add_admin_views(app, JobRunView(JobRun, db, name="Tác vụ định kỳ", endpoint="jobrun", jobs=registered_jobs(app)))
+    add_admin_views(app, JobRunView(JobRun, db, name="Tác vụ định kỳ", endpoint="jobrun", jobs=registered_jobs(app),
+                                   category=SYSTEM))
     add_seeders(app, province=seed_job_runs)

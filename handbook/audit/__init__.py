@@ -11,6 +11,7 @@ def init_app(app):
     from handbook.audit.cli import audit_cli
     from handbook.audit.models import AuditEntry
     from handbook.audit.operations import record
+    from handbook.admin.menu import SYSTEM
     from handbook.audit.seed import seed_audit_activity
     from handbook.extensions import db
     from handbook.registry import add_admin_views, add_seeders
@@ -22,7 +23,7 @@ def init_app(app):
             record("refused_403", None, None, detail={"path": request.path, "method": request.method}, separate=True)
         return response
 
-    add_admin_views(app, AuditEntryView(AuditEntry, db, name="Nhật ký", endpoint="audit"),
-                    BreachView(name="Tra cứu truy cập", endpoint="breach"))
+    add_admin_views(app, AuditEntryView(AuditEntry, db, name="Nhật ký", endpoint="audit", category=SYSTEM),
+                    BreachView(name="Tra cứu truy cập", endpoint="breach", category=SYSTEM))
     add_seeders(app, province=seed_audit_activity)
     app.cli.add_command(audit_cli)

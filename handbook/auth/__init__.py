@@ -8,6 +8,7 @@ def init_app(app):
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
+    from handbook.admin.menu import SYSTEM
     from handbook.auth.admin import UserView
     from handbook.auth.cli import users_cli
     from handbook.auth.jobs import purge_sessions
@@ -27,7 +28,7 @@ def init_app(app):
     # Every session, whatever changes a member (screens, CLI, imports): accounts follow membership.
     if not event.contains(Session, "before_flush", end_accounts_with_membership):
         event.listen(Session, "before_flush", end_accounts_with_membership)
-    add_admin_views(app, UserView(User, db, name="Tài khoản"))
+    add_admin_views(app, UserView(User, db, name="Tài khoản", category=SYSTEM))
     add_dashboard(app, "auth/_dashboard.html", dashboard_figures)
     add_jobs(app, purge_sessions)
     add_seeders(app, province=seed_sessions)

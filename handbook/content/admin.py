@@ -10,6 +10,7 @@ from wtforms import FileField, MultipleFileField
 from wtforms.validators import ValidationError
 
 from handbook.admin.base import ScopedModelView, StaffOnly, choice_label
+from handbook.admin.menu import CONTENT
 from handbook.content.extraction import TEXT_STATES, initial_text_state
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, STATUSES, Article, Attachment, Document, ReadMark
 from handbook.scope import current_scope
@@ -293,7 +294,7 @@ class ReadStatsView(StaffOnly, BaseView):
 
 def views() -> list:
     """The content screens of the back office, in menu order."""
-    category = "Tin tức & tài liệu"
+    category = CONTENT
     return [
         ArticleView(Article, db, name="Tin tức", category=category),
         DocumentView(Document, db, name="Văn bản", category=category),

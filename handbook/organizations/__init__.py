@@ -3,6 +3,7 @@
 
 def init_app(app):
     """Register the tree's and the members' screens, their dashboard card, the ``orgs`` commands and the year of moves."""
+    from handbook.admin.menu import MEMBERS
     from handbook.extensions import db
     from handbook.organizations.admin import MemberView, OrganizationView
     from handbook.organizations.cli import orgs_cli
@@ -11,7 +12,8 @@ def init_app(app):
     from handbook.organizations.seed import seed_organization_moves
     from handbook.registry import add_admin_views, add_dashboard, add_seeders
 
-    add_admin_views(app, OrganizationView(Organization, db, name="Tổ chức đảng"), MemberView(Member, db, name="Đảng viên"))
+    add_admin_views(app, OrganizationView(Organization, db, name="Tổ chức đảng", category=MEMBERS),
+                    MemberView(Member, db, name="Đảng viên", category=MEMBERS))
     add_dashboard(app, "organizations/_dashboard.html", dashboard_figures)
     add_seeders(app, province=seed_organization_moves)
     app.cli.add_command(orgs_cli)

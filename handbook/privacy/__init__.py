@@ -5,6 +5,7 @@ def init_app(app):
     """Register the pages under /me, the correction requests' screen, the sessions link and the year of requests."""
     from flask_admin.menu import MenuLink
 
+    from handbook.admin.menu import MEMBERS, SYSTEM
     from handbook.extensions import db
     from handbook.privacy.admin import CorrectionRequestView
     from handbook.privacy.models import CorrectionRequest
@@ -13,6 +14,7 @@ def init_app(app):
     from handbook.registry import add_admin_views, add_menu_link, add_seeders
 
     app.register_blueprint(bp)
-    add_admin_views(app, CorrectionRequestView(CorrectionRequest, db, name="Yêu cầu sửa thông tin", endpoint="correction"))
-    add_menu_link(app, MenuLink(name="Phiên đăng nhập", endpoint="privacy.sessions"))
+    add_admin_views(app, CorrectionRequestView(CorrectionRequest, db, name="Yêu cầu sửa thông tin", endpoint="correction",
+                                                    category=MEMBERS))
+    add_menu_link(app, MenuLink(name="Phiên đăng nhập của tôi", endpoint="privacy.sessions", category=SYSTEM))
     add_seeders(app, province=seed_corrections)

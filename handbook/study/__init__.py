@@ -7,6 +7,7 @@ The question bank's model will be ``QuizQuestion``: the members' questions to th
 
 def init_app(app):
     """Register the point rules' screen, the points item of the member home and the rules in force."""
+    from handbook.admin.menu import STUDY
     from handbook.extensions import db
     from handbook.registry import add_admin_views, add_member_today, add_seeders
     from handbook.study.admin import PointRuleView
@@ -14,6 +15,6 @@ def init_app(app):
     from handbook.study.seed import seed_point_rules
     from handbook.study.today import points_today
 
-    add_admin_views(app, PointRuleView(PointRule, db, name="Quy tắc điểm", category="Tin tức & tài liệu"))
+    add_admin_views(app, PointRuleView(PointRule, db, name="Quy tắc điểm", category=STUDY))
     add_member_today(app, points_today)
     add_seeders(app, demo=seed_point_rules, province=seed_point_rules)

@@ -1,0 +1,7 @@
+"""The back office's menu groups: every domain files its screens under one of these, so the menu
+stays one row at 1280 px however many domains move in."""
+
+MEMBERS = "Tổ chức & đảng viên"
+CONTENT = "Tin tức & tài liệu"
+STUDY = "Học tập"
+SYSTEM = "Hệ thống"
