@@ -1,22 +1,48 @@
 """Every file the handbook writes for spreadsheets: safe cells, ASCII names, streamed CSV and xlsx.
 
+Cells come as Python values: text, numbers, booleans, dates, and datetimes stored in UTC. The CSV
+writes them as Vietnamese read them (18/09/1972, times in Vietnam's time); the xlsx as typed cells
+Excel sorts and filters (real dates shown dd/mm/yyyy, numbers as numbers).
 The admin exports use them today; every report will.
 """
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import re
 import tempfile
-from typing import Callable, Iterable
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
 
 from flask import Response, send_file, stream_with_context
 from werkzeug.utils import secure_filename
-
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from unidecode import unidecode
 
+from handbook.clock import LOCAL_OFFSET, local_date, local_now, local_time
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Excel on Windows reads a CSV without it as the local code page and garbles every accent.
+BYTE_ORDER_MARK = "\ufeff"
+YES, NO = "Có", "Không"
+KINDS = ("text", "number", "date", "datetime")
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+# Column widths, in characters: what a date or a time needs; text as wide as its sample, within bounds.
+_WIDTHS = {"date": 12, "datetime": 17}
+_MIN_WIDTH, _MAX_WIDTH = 8, 50
+# Rows of the first chunk read to size the text columns (the rest streams without being looked at).
+_WIDTH_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a spreadsheet: its title and the kind of its cells (one of ``KINDS``)."""
+
+    title: str
+    kind: str = "text"
 
 
 def neutralize_cell(value):
@@ -31,29 +57,70 @@ def neutralize_cell(value):
     return value
 
 
-def ascii_filename(title: str, stamp: str, extension: str) -> str:
-    """An ASCII file name from a Vietnamese title ("Đảng viên" → "Dang_vien"), safe in headers."""
+# What makes a text need ``neutralize_cell``: most cells have neither, and one search tells.
+_NEEDS_CARE = re.compile(r"\A[=+\-@\t\r]|" + ILLEGAL_CHARACTERS_RE.pattern)
+
+
+def _text(value):
+    """A text cell's content: neutralized text, "Có"/"Không" for a boolean, None for nothing."""
+    if value.__class__ is str:
+        return neutralize_cell(value) if _NEEDS_CARE.search(value) else value
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return YES if value else NO
+    return neutralize_cell(str(value))
+
+
+def ascii_filename(title: str, extension: str) -> str:
+    """An ASCII file name, safe in headers, from a Vietnamese title and the time in Vietnam
+    ("Đảng viên" → "Dang_vien_2026-11-30_16-05-09.csv")."""
     slug = re.sub(r"[^A-Za-z0-9]+", "_", unidecode(title)).strip("_") or "export"
-    return f"{slug}_{stamp}.{extension}"
+    return f"{slug}_{local_now().strftime('%Y-%m-%d_%H-%M-%S')}.{extension}"
 
 
-class _Echo:
-    """A file whose write returns the text, so csv.writer produces lines to stream."""
+def _csv_converter(kind: str) -> Callable:
+    """How a CSV writes a cell of ``kind``: as Vietnamese read it (each distinct date formatted once)."""
+    if kind == "date":
+        return _remembered(local_date)
+    return {"text": _text, "number": lambda v: v, "datetime": local_time}[kind]
 
-    def write(self, value):
-        return value
+
+def _remembered(convert: Callable) -> Callable:
+    """``convert`` remembering its answers (a province's birth dates are a few thousand distinct days)."""
+    seen: dict = {}
+
+    def converted(value):
+        text = seen.get(value)
+        if text is None:
+            text = seen[value] = convert(value)
+        return text
+
+    return converted
 
 
-def csv_response(filename: str, header: list, rows: Iterable[list], on_close: Callable | None = None) -> Response:
-    """A CSV download written row by row as ``rows`` yields them (nothing held in memory);
-    ``on_close`` runs when the stream ends, also when the client stopped reading half way."""
-    writer = csv.writer(_Echo())
+def csv_response(filename: str, columns: Sequence[Column], chunks: Iterable[Sequence[Sequence]],
+                 on_close: Callable | None = None) -> Response:
+    """A CSV download (UTF-8 with its byte-order mark) streamed one chunk of rows at a time as
+    ``chunks`` yields them, nothing more held in memory; ``on_close`` runs when the stream ends,
+    also when the client stopped reading half way."""
+    converters = [_csv_converter(column.kind) for column in columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
 
     def generate():
         try:
-            yield writer.writerow(header)
-            for row in rows:
-                yield writer.writerow(row)
+            writer.writerow([_text(column.title) for column in columns])
+            yield BYTE_ORDER_MARK + taken()
+            for chunk in chunks:
+                writer.writerows([convert(value) for convert, value in zip(converters, row)] for row in chunk)
+                yield taken()
         finally:
             if on_close is not None:
                 on_close()
@@ -62,16 +129,78 @@ def csv_response(filename: str, header: list, rows: Iterable[list], on_close: Ca
         "Content-Disposition": f"attachment;filename={secure_filename(filename)}"})
 
 
-def xlsx_response(filename: str, sheet_title: str, header: list, rows: Iterable[list]) -> Response:
-    """An xlsx download built with openpyxl's write-only workbook (rows streamed to a temporary
-    file that spills to disk past 8 MB), then sent."""
+def _xlsx_converter(sheet, kind: str) -> Callable:
+    """How the xlsx writes a cell of ``kind``: text as text, numbers as numbers, dates and times
+    (in Vietnam's time) as dates in one styled cell per column, reused row after row: the write-only
+    sheet writes a row out as it is appended."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if kind == "text":
+        return _text
+    if kind == "number":
+        return lambda value: value
+    cell = WriteOnlyCell(sheet)
+    cell.number_format = DATE_FORMAT if kind == "date" else DATETIME_FORMAT
+    shift = LOCAL_OFFSET if kind == "datetime" else None
+
+    def typed(value):
+        if value is None:
+            return None
+        cell.value = value + shift if shift else value
+        return cell
+
+    return typed
+
+
+def _widths(columns: Sequence[Column], sample: Sequence[Sequence]) -> list[int]:
+    """Column widths in characters: fixed for dates and times, else fitting the title and the sample."""
+    widths = []
+    for i, column in enumerate(columns):
+        if column.kind in _WIDTHS:
+            widths.append(max(_WIDTHS[column.kind], len(column.title) + 2))
+            continue
+        longest = max((len(str(_text(row[i]))) for row in sample if row[i] is not None), default=0)
+        widths.append(min(_MAX_WIDTH, max(_MIN_WIDTH, len(column.title) + 2, longest + 1)))
+    return widths
+
+
+def xlsx_response(filename: str, sheet_title: str, columns: Sequence[Column], chunks: Iterable[Sequence[Sequence]],
+                  title_lines: Sequence[str] = ()) -> Response:
+    """An xlsx download: ``title_lines`` on top (the first in bold), then a bold header row, frozen
+    and filtered, and the rows with typed cells, streamed by openpyxl's write-only workbook into a
+    temporary file that spills to disk past 8 MB, then sent."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])  # Excel's limit on a sheet's name
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
+    chunks = iter(chunks)
+    first = next(chunks, [])
+    # The write-only sheet writes its columns' widths and the frozen pane before the first row.
+    for i, width in enumerate(_widths(columns, first[:_WIDTH_SAMPLE]), 1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    header_row = len(title_lines) + 1
+    sheet.freeze_panes = f"A{header_row + 1}"
+
+    def styled(value, font):
+        cell = WriteOnlyCell(sheet, value=_text(value))
+        cell.font = font
+        return cell
+
+    for n, line in enumerate(title_lines):
+        sheet.append([styled(line, Font(bold=True, size=13) if n == 0 else Font(italic=True))])
+    bold = Font(bold=True)
+    sheet.append([styled(column.title, bold) for column in columns])
+    converters = [_xlsx_converter(sheet, column.kind) for column in columns]
+    rows = 0
+    for chunk in itertools.chain([first], chunks):
+        for row in chunk:
+            sheet.append([convert(value) for convert, value in zip(converters, row)])
+        rows += len(chunk)
+    last_column = get_column_letter(max(len(columns), 1))
+    sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + rows}"
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(out)
     out.seek(0)

@@ -28,11 +28,14 @@ def csrf_token(client, url="/login") -> str:
 
 
 def export_rows(response, fmt: str) -> list[list[str]]:
-    """The rows of an exported CSV or xlsx file as lists of text (an empty cell is ""); the xlsx is opened with openpyxl."""
+    """The table of an exported CSV or xlsx file, its titles first, as lists of text (an empty cell is "");
+    the CSV read past its byte-order mark, the xlsx opened with openpyxl from its header row on
+    (the frozen row), below the lines that name the organization, the filter and the time."""
     if fmt == "csv":
-        return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        return list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    header = sheet[sheet.freeze_panes].row - 1
+    return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(min_row=header, values_only=True)]
 
 
 class Factory:

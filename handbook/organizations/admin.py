@@ -5,7 +5,7 @@ from sqlalchemy import inspect, select
 from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from handbook.admin.base import ScopedModelView
+from handbook.admin.base import ScopedModelView, choice_label
 from handbook.extensions import db
 from handbook.scope import current_scope
 from handbook.organizations.models import (
@@ -28,11 +28,6 @@ from handbook.organizations.operations import (
     move_organization,
 )
 from handbook.organizations.validation import MemberDataError, clean_member
-
-
-def _label(choices):
-    """A list formatter showing the Vietnamese label of a coded value."""
-    return lambda view, context, model, name: choices.get(getattr(model, name), getattr(model, name))
 
 
 class ParentCodeFilter(BaseSQLAFilter):
@@ -69,8 +64,8 @@ class OrganizationView(ScopedModelView):
         "path": "Đường dẫn",
         "created_at": "Ngày tạo",
     }
-    column_formatters = {"kind": _label(ORG_KINDS)}
-    column_formatters_export = {"kind": _label(ORG_KINDS)}
+    column_formatters = {"kind": choice_label(ORG_KINDS)}
+    column_formatters_export = {"kind": choice_label(ORG_KINDS)}
     form_columns = ["code", "name", "kind", "parent"]
     form_choices = {"kind": list(ORG_KINDS.items())}
     form_ajax_refs = {"parent": {"fields": ["code", "name"], "placeholder": "Tìm tổ chức cấp trên"}}
@@ -141,10 +136,10 @@ class MemberView(ScopedModelView):
         "national_id_masked": MEMBER_LABELS["national_id"],
     }
     _formatters = {
-        "gender": _label(GENDERS),
-        "status": _label(MEMBER_STATUSES),
-        "position": _label(PARTY_POSITIONS),
-        "theory_level": _label(THEORY_LEVELS),
+        "gender": choice_label(GENDERS),
+        "status": choice_label(MEMBER_STATUSES),
+        "position": choice_label(PARTY_POSITIONS),
+        "theory_level": choice_label(THEORY_LEVELS),
     }
     column_formatters = _formatters
     column_formatters_export = _formatters
