@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from flask import Response, send_file, stream_with_context
-from werkzeug.utils import secure_filename
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from unidecode import unidecode
+from werkzeug.utils import secure_filename
 
 from handbook.clock import LOCAL_OFFSET, local_date, local_now, local_time
 
@@ -43,6 +47,10 @@ class Column:
 
     title: str
     kind: str = "text"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind of cell: {self.kind}")
 
 
 def neutralize_cell(value):
@@ -133,8 +141,6 @@ def _xlsx_converter(sheet, kind: str) -> Callable:
     """How the xlsx writes a cell of ``kind``: text as text, numbers as numbers, dates and times
     (in Vietnam's time) as dates in one styled cell per column, reused row after row: the write-only
     sheet writes a row out as it is appended."""
-    from openpyxl.cell import WriteOnlyCell
-
     if kind == "text":
         return _text
     if kind == "number":
@@ -169,11 +175,6 @@ def xlsx_response(filename: str, sheet_title: str, columns: Sequence[Column], ch
     """An xlsx download: ``title_lines`` on top (the first in bold), then a bold header row, frozen
     and filtered, and the rows with typed cells, streamed by openpyxl's write-only workbook into a
     temporary file that spills to disk past 8 MB, then sent."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])  # Excel's limit on a sheet's name
     chunks = iter(chunks)

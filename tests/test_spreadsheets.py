@@ -72,7 +72,7 @@ def test_xlsx_has_a_title_a_frozen_filtered_header_and_typed_cells(app, tree, sh
 
     title, filters, when = (sheet.cell(row, 1).value for row in (1, 2, 3))
     assert "Đảng viên" in title and "Đảng bộ huyện Hai" in title  # committee2's organization
-    assert "Mã chi bộ" in filters and branch.code in filters
+    assert filters == f"Điều kiện lọc: Mã chi bộ bằng {branch.code}"
     assert when == "Xuất lúc 01/12/2026 03:30 (giờ Việt Nam)"
     assert sheet.cell(1, 1).font.b
 
@@ -147,8 +147,11 @@ def test_export_holds_the_filtered_list_and_is_audited(app, tree, sheet_branch, 
     shown = re.findall(r'<td class="col-full_name">\s*(.*?)\s*</td>', listed, re.S)
     assert sorted(shown) == ["Lê Thị Bảng Một", "Đỗ Văn Bảng Ba"]
     since = last_id(dbq)
-    rows = export_rows(client.get(f"/admin/member/export/{fmt}/" + query), fmt)
+    response = client.get(f"/admin/member/export/{fmt}/" + query)
+    rows = export_rows(response, fmt)
     assert [row[0] for row in rows[1:]] == shown
+    if fmt == "xlsx":
+        assert _sheet(response)["A2"].value == "Điều kiện lọc: Tình trạng bằng Chính thức; tìm “bang”"
     [entry] = entries_since(dbq, since)
     assert entry.action == "export" and entry.detail["format"] == fmt and entry.detail["rows"] == 2
     assert entry.subject_ids == sorted(m.id for m in members if m.status == "official")

@@ -513,7 +513,7 @@ class ScopedModelView(StaffOnly, ModelView):
         name = self.get_export_name(export_type)
         if export_type == "csv":
             return csv_response(name, columns, chunks, on_close=audit.write)
-        response = xlsx_response(name, str(self.name), columns, chunks, title_lines=audit.title_lines())
+        response = xlsx_response(name, str(self.name), columns, chunks, title_lines=_export_title(self))
         audit.write()
         return response
 
@@ -667,6 +667,34 @@ class _PlainRow:
             raise
 
 
+def _filters_in_words(view, filters) -> list[str]:
+    """A list's filters as a person reads them ("Tình trạng bằng Chính thức"): a coded value by its label."""
+    words = []
+    for idx, _name, value in filters or []:
+        flt = view._filters[idx]
+        column = getattr(flt, "column", None)
+        own = getattr(column, "table", None) is view.model.__table__
+        choices = getattr((view.column_formatters or {}).get(column.key), "choices", None) if own else None
+        values = value if isinstance(value, (list, tuple)) else [value]
+        shown = ", ".join(str((choices or {}).get(v, v)) for v in values)
+        words.append(f"{flt.name} {flt.operation()} {shown}")
+    return words
+
+
+def _export_title(view) -> list[str]:
+    """What an export holds, above its table: the screen and whose rows (the user's organization, or
+    the whole province for the admin), the filters and search in words, the time in Vietnam."""
+    user = current_user
+    whose = "Toàn tỉnh" if user.role == "admin" or user.organization is None else user.organization.name
+    args = view._get_list_extra_args()
+    chosen = _filters_in_words(view, args.filters) + ([f"tìm “{args.search}”"] if args.search else [])
+    return [
+        f"{view.name} — {whose}",
+        "Điều kiện lọc: " + ("; ".join(chosen) if chosen else "không (mọi dòng trong phạm vi)"),
+        f"Xuất lúc {local_now().strftime('%d/%m/%Y %H:%M')} (giờ Việt Nam)",
+    ]
+
+
 class _ExportAudit:
     """Counts an export's rows and the members they show, then writes its one audit entry."""
 
@@ -680,19 +708,6 @@ class _ExportAudit:
         """Note exported rows (plain rows carrying the fields ``subject_member_ids`` reads)."""
         self.rows += len(rows)
         self.members.extend(self.view.subject_member_ids(rows))
-
-    def title_lines(self) -> list[str]:
-        """What the file is, whose, with which filters, and when: the lines above its table."""
-        user = current_user
-        whose = "Toàn tỉnh" if user.role == "admin" or user.organization is None else user.organization.name
-        chosen = [f"{name}: {value}" for name, value in self.filters.items()]
-        if self.search:
-            chosen.append(f"tìm “{self.search}”")
-        return [
-            f"{self.view.name} — {whose}",
-            "Điều kiện lọc: " + ("; ".join(chosen) if chosen else "không (mọi dòng trong phạm vi)"),
-            f"Xuất lúc {local_now().strftime('%d/%m/%Y %H:%M')} (giờ Việt Nam)",
-        ]
 
     def write(self) -> None:
         """Record the export once (also when the download stopped half way: what was sent counts)."""
