@@ -581,7 +581,8 @@ class _ExportPlan:
     ones, such as a document's full text, only when exported); a related column
     (``organization.code``) through an outer join of its own. A coded value's label is looked up in
     its choices; any other export formatter, and a property (the masked national id), is given the
-    plain row as it would be given the model object. Dates and times stay typed, whatever their
+    plain row as it would be given the model object: its own columns and properties, no relationship
+    (export a related column by its dotted name instead). Dates and times stay typed, whatever their
     formatter: the file writes them as Vietnamese read them.
     """
 

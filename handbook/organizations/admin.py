@@ -30,6 +30,11 @@ from handbook.organizations.operations import (
 from handbook.organizations.validation import MemberDataError, clean_member
 
 
+def _label(choices):
+    """A list formatter showing the Vietnamese label of a coded value (the house's: exports read its choices)."""
+    return choice_label(choices)
+
+
 class ParentCodeFilter(BaseSQLAFilter):
     """Organizations whose parent has this code. Flask-Admin's own "parent.code" filter sees no join
     into the same table and compared the row's own code."""
@@ -64,8 +69,8 @@ class OrganizationView(ScopedModelView):
         "path": "Đường dẫn",
         "created_at": "Ngày tạo",
     }
-    column_formatters = {"kind": choice_label(ORG_KINDS)}
-    column_formatters_export = {"kind": choice_label(ORG_KINDS)}
+    column_formatters = {"kind": _label(ORG_KINDS)}
+    column_formatters_export = {"kind": _label(ORG_KINDS)}
     form_columns = ["code", "name", "kind", "parent"]
     form_choices = {"kind": list(ORG_KINDS.items())}
     form_ajax_refs = {"parent": {"fields": ["code", "name"], "placeholder": "Tìm tổ chức cấp trên"}}
@@ -136,10 +141,10 @@ class MemberView(ScopedModelView):
         "national_id_masked": MEMBER_LABELS["national_id"],
     }
     _formatters = {
-        "gender": choice_label(GENDERS),
-        "status": choice_label(MEMBER_STATUSES),
-        "position": choice_label(PARTY_POSITIONS),
-        "theory_level": choice_label(THEORY_LEVELS),
+        "gender": _label(GENDERS),
+        "status": _label(MEMBER_STATUSES),
+        "position": _label(PARTY_POSITIONS),
+        "theory_level": _label(THEORY_LEVELS),
     }
     column_formatters = _formatters
     column_formatters_export = _formatters
