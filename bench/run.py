@@ -485,6 +485,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value:,.0f} req/s"
     if unit == "s":
         return f"{value:.1f} s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
     return f"{value:.1f} ms"
 
 
@@ -519,6 +521,7 @@ def _commit() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run every figure, print the table and write it under bench/results/."""
+    from bench.spreadsheets import measure_spreadsheets
     from handbook.seed.thaibinh import DEFAULT_PASSWORD, FULL
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -546,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     figures += measure_admin_list(url, password, args.repeats)
     print(f"Member document library, search {LIBRARY_SEARCH!r} …", flush=True)
     figures += measure_library(url, password, args.repeats)
+    print("Member export of the province, CSV and xlsx …", flush=True)
+    figures += measure_spreadsheets(url, password)
     if not args.skip_http:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)
