@@ -65,19 +65,45 @@ def neutralize_cell(value):
     return value
 
 
-# What makes a text need ``neutralize_cell``: most cells have neither, and one search tells.
-_NEEDS_CARE = re.compile(r"\A[=+\-@\t\r]|" + ILLEGAL_CHARACTERS_RE.pattern)
+# What makes a text need ``neutralize_cell``, looked for at once in a column's texts joined by line
+# breaks: most columns have none (a line break inside a text only costs the column a cell-by-cell pass).
+_ILLEGAL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # ILLEGAL_CHARACTERS_RE, as one class
+_LINE_STARTS = tuple("\n" + start for start in _FORMULA_START)
+
+
+def _needs_care(joined: str) -> bool:
+    """Does a text of ``joined`` (texts joined by line breaks) start like a formula or hold a character openpyxl refuses?"""
+    return (joined.startswith(_FORMULA_START) or any(start in joined for start in _LINE_STARTS)
+            or _ILLEGAL_CHARACTER.search(joined) is not None)
 
 
 def _text(value):
     """A text cell's content: neutralized text, "Có"/"Không" for a boolean, None for nothing."""
-    if value.__class__ is str:
-        return neutralize_cell(value) if _NEEDS_CARE.search(value) else value
     if value is None:
         return None
     if isinstance(value, bool):
         return YES if value else NO
-    return neutralize_cell(str(value))
+    return neutralize_cell(value if isinstance(value, str) else str(value))
+
+
+def _text_column(values: Sequence) -> Sequence:
+    """A chunk's column of text cells, neutralized: as it is when a single search finds nothing to do."""
+    try:
+        joined = "\n".join(filter(None, values))
+    except TypeError:  # booleans or numbers among them
+        return list(map(_text, values))
+    return list(map(_text, values)) if _needs_care(joined) else values
+
+
+def _converted(rows: Sequence[Sequence], converters: Sequence[Callable | None]) -> Iterable[Sequence]:
+    """A chunk's rows with each column converted (None: kept as is), column by column."""
+    columns = []
+    for convert, values in zip(converters, zip(*rows)):
+        if convert is _text:
+            columns.append(_text_column(values))
+        else:
+            columns.append(values if convert is None else map(convert, values))
+    return zip(*columns)
 
 
 def ascii_filename(title: str, extension: str) -> str:
@@ -91,7 +117,7 @@ def _csv_converter(kind: str) -> Callable:
     """How a CSV writes a cell of ``kind``: as Vietnamese read it (each distinct date formatted once)."""
     if kind == "date":
         return _remembered(local_date)
-    return {"text": _text, "number": lambda v: v, "datetime": local_time}[kind]
+    return {"text": _text, "number": None, "datetime": local_time}[kind]
 
 
 def _remembered(convert: Callable) -> Callable:
@@ -127,7 +153,7 @@ def csv_response(filename: str, columns: Sequence[Column], chunks: Iterable[Sequ
             writer.writerow([_text(column.title) for column in columns])
             yield BYTE_ORDER_MARK + taken()
             for chunk in chunks:
-                writer.writerows([convert(value) for convert, value in zip(converters, row)] for row in chunk)
+                writer.writerows(_converted(chunk, converters))
                 yield taken()
         finally:
             if on_close is not None:
@@ -144,7 +170,7 @@ def _xlsx_converter(sheet, kind: str) -> Callable:
     if kind == "text":
         return _text
     if kind == "number":
-        return lambda value: value
+        return None
     cell = WriteOnlyCell(sheet)
     cell.number_format = DATE_FORMAT if kind == "date" else DATETIME_FORMAT
     shift = LOCAL_OFFSET if kind == "datetime" else None
@@ -197,8 +223,8 @@ def xlsx_response(filename: str, sheet_title: str, columns: Sequence[Column], ch
     converters = [_xlsx_converter(sheet, column.kind) for column in columns]
     rows = 0
     for chunk in itertools.chain([first], chunks):
-        for row in chunk:
-            sheet.append([convert(value) for convert, value in zip(converters, row)])
+        for row in _converted(chunk, converters):
+            sheet.append(row)
         rows += len(chunk)
     last_column = get_column_letter(max(len(columns), 1))
     sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + rows}"

@@ -287,7 +287,7 @@ def test_exports_are_read_in_chunks_in_list_order_and_audited_once(app, client, 
     auth.login(tree["committee"])
     listed = client.get("/admin/member/?sort=0").get_data(as_text=True)
     names = re.findall(r'<td class="col-full_name">\s*(.*?)\s*</td>', listed, re.S)
-    assert len(names) >= 6  # more than two chunks
+    assert len(names) >= 4  # more than one chunk
     since = last_id(dbq)
     csv_rows = export_rows(client.get("/admin/member/export/csv/?sort=0"), "csv")
     assert [row[0] for row in csv_rows[1:len(names) + 1]] == names
@@ -298,7 +298,7 @@ def test_exports_are_read_in_chunks_in_list_order_and_audited_once(app, client, 
     since = last_id(dbq)
     stopped = client.get("/admin/member/export/csv/?sort=0", buffered=False)
     chunks = iter(stopped.response)
-    next(chunks), next(chunks), next(chunks)  # the titles and two chunks of two rows, then the client goes away
+    next(chunks), next(chunks)  # the titles and a first chunk of two rows, then the client goes away
     stopped.close()
     [entry] = entries_since(dbq, since)
-    assert entry.detail["rows"] == 4 and len(entry.subject_ids) == 4
+    assert entry.detail["rows"] == 2 and len(entry.subject_ids) == 2
