@@ -89,8 +89,8 @@ def _text(value):
 def _text_column(values: Sequence) -> Sequence:
     """A chunk's column of text cells, neutralized: as it is when a single search finds nothing to do."""
     try:
-        joined = "\n".join(filter(None, values))
-    except TypeError:  # booleans or numbers among them
+        joined = "\n".join([value for value in values if value is not None])
+    except TypeError:  # booleans or numbers among them (False and 0 too)
         return list(map(_text, values))
     return list(map(_text, values)) if _needs_care(joined) else values
 

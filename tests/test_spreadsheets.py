@@ -118,13 +118,31 @@ def test_numbers_and_times_are_typed(app, tree, sheet_branch):
     assert row[_column(sheet, "Loại") - 1].value == "Nghị quyết"  # the label, not the code
 
 
+def dbq_set_inactive(app, login: str) -> None:
+    """Switch an account off."""
+    from sqlalchemy import update
+
+    from handbook.auth.models import User
+    from handbook.extensions import db
+
+    with app.app_context():
+        db.session.execute(update(User).where(User.login == login).values(active=False))
+        db.session.commit()
+
+
 def test_booleans_read_in_vietnamese(app, tree, make, sheet_branch):
-    """Does the accounts' export say "Có" or "Không" for an active account, not True or False?"""
+    """Does the accounts' export say "Có" or "Không" whether an account is active, not True or False?"""
     branch, members = sheet_branch
-    make.user("member", branch, members[1], login="bang.tinh@test.vn")
+    active = make.user("member", branch, members[1], login="bang.tinh@test.vn")
+    make.user("member", branch, members[2], login="bang.tinh.nghi@test.vn")
+    dbq_set_inactive(app, "bang.tinh.nghi@test.vn")
     client = logged_in_client(app, tree["committee2"])
-    rows = export_rows(client.get("/admin/user/export/csv/?search=bang.tinh"), "csv")
-    assert dict(zip(rows[0], rows[1]))["Đang hoạt động"] == "Có"
+    for fmt in ("csv", "xlsx"):
+        rows = export_rows(client.get(f"/admin/user/export/{fmt}/?search=bang.tinh"), fmt)
+        shown = {row[0]: dict(zip(rows[0], row))["Đang hoạt động"] for row in rows[1:]}
+        assert shown == {active.login: "Có", "bang.tinh.nghi@test.vn": "Không"}, fmt
+    inactive_only = export_rows(client.get("/admin/user/export/csv/?search=bang.tinh.nghi"), "csv")
+    assert inactive_only[1][rows[0].index("Đang hoạt động")] == "Không"  # not "False", even with no "Có" beside it
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
