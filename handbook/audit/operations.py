@@ -26,6 +26,7 @@ MASKED_FIELDS = {"national_id": mask_national_id, "new_national_id": mask_nation
 # Derived columns that only repeat another change.
 DERIVED_FIELDS = frozenset({"search_key", "sort_key", "updated_at"})
 TEXT_LIMIT = 500
+SUBJECT_BATCH = 10_000
 
 
 def clean(value, limit: int = TEXT_LIMIT) -> str | None:
@@ -131,9 +132,11 @@ def _write(session: Session, values: dict, subjects) -> AuditEntry:
     session.add(entry)
     session.flush()
     ids = sorted({int(m) for m in subjects if m is not None})
-    if ids:
-        # Core executemany on the table: an export of a whole province names ~100,000 members.
-        session.connection().execute(AuditSubject.__table__.insert(), [{"entry_id": entry.id, "member_id": m} for m in ids])
+    # Core executemany on the table, in batches: an export of a whole province names ~100,000
+    # members, and their parameters all at once would weigh more than the export itself.
+    for start in range(0, len(ids), SUBJECT_BATCH):
+        session.connection().execute(AuditSubject.__table__.insert(),
+                                     [{"entry_id": entry.id, "member_id": m} for m in ids[start:start + SUBJECT_BATCH]])
     return entry
 
 
