@@ -6,10 +6,13 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
+from sqlalchemy import update
 
 from audit_support import entries_since, last_id
 from content_support import make_article, make_document
 from handbook import clock
+from handbook.auth.models import User
+from handbook.extensions import db
 from support import export_rows, logged_in_client
 
 NATIONAL_ID = "034172000123"
@@ -49,13 +52,20 @@ def _column(sheet, title: str) -> int:
     return next(c.column for c in sheet[header] if c.value == title)
 
 
+def _deactivate(app, login: str) -> None:
+    """Switch an account off."""
+    with app.app_context():
+        db.session.execute(update(User).where(User.login == login).values(active=False))
+        db.session.commit()
+
+
 def test_csv_starts_with_the_byte_order_mark(app, tree, sheet_branch):
     """Does the CSV begin with UTF-8's byte-order mark, so that Excel on Windows reads "Họ và tên" and not mojibake?"""
     branch, _members = sheet_branch
     client = logged_in_client(app, tree["admin"])
     data = client.get(f"/admin/member/export/csv/?flt0_{_filter_key(app, 'member', 'Mã chi bộ')}={branch.code}").data
     assert data.startswith(b"\xef\xbb\xbf" + "Họ và tên,".encode())
-    rows = export_rows(client.get(f"/admin/member/export/csv/?search=bang+mot"), "csv")
+    rows = export_rows(client.get("/admin/member/export/csv/?search=bang+mot"), "csv")
     first = dict(zip(rows[0], rows[1]))
     assert first["Ngày sinh"] == "18/09/1972" and first["Giới tính"] == "Nữ" and first["Tình trạng"] == "Chính thức"
     assert first["Quê quán"] == "'=1+2" and first["Số CCCD"] == "•••••••••123"
@@ -118,24 +128,12 @@ def test_numbers_and_times_are_typed(app, tree, sheet_branch):
     assert row[_column(sheet, "Loại") - 1].value == "Nghị quyết"  # the label, not the code
 
 
-def dbq_set_inactive(app, login: str) -> None:
-    """Switch an account off."""
-    from sqlalchemy import update
-
-    from handbook.auth.models import User
-    from handbook.extensions import db
-
-    with app.app_context():
-        db.session.execute(update(User).where(User.login == login).values(active=False))
-        db.session.commit()
-
-
 def test_booleans_read_in_vietnamese(app, tree, make, sheet_branch):
     """Does the accounts' export say "Có" or "Không" whether an account is active, not True or False?"""
     branch, members = sheet_branch
     active = make.user("member", branch, members[1], login="bang.tinh@test.vn")
     make.user("member", branch, members[2], login="bang.tinh.nghi@test.vn")
-    dbq_set_inactive(app, "bang.tinh.nghi@test.vn")
+    _deactivate(app, "bang.tinh.nghi@test.vn")
     client = logged_in_client(app, tree["committee2"])
     for fmt in ("csv", "xlsx"):
         rows = export_rows(client.get(f"/admin/user/export/{fmt}/?search=bang.tinh"), fmt)
