@@ -9,7 +9,9 @@ from flask_admin._compat import csv_encode
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
+from flask_admin.model.form import converts
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from sqlalchemy import Unicode, cast, inspect, or_, select
@@ -21,7 +23,7 @@ from handbook.audit.operations import clean, record, recorded_delete, recorded_s
 from handbook.auth.sessions import recent_login
 from handbook.clock import local_time
 from handbook.extensions import db
-from handbook.forms import Form
+from handbook.forms import Form, LocalDateTimeField, VietnameseDateField
 from handbook.scope import parse_id, record_refusal, scoped
 from handbook.security import check_rate
 from handbook.spreadsheets import ascii_filename, csv_response, neutralize_cell, xlsx_response
@@ -173,6 +175,19 @@ VN_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _vn_datetime, date: _vn_da
 VN_EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, datetime: _vn_datetime, date: _vn_date}
 
 
+class VietnameseModelConverter(AdminModelConverter):
+    """Flask-Admin's form builder, with dates typed and shown as the lists show them (dd/mm/yyyy) and
+    times in Vietnam's time, each with the picker, instead of ISO text in UTC."""
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):
+        return VietnameseDateField(**field_args)
+
+    @converts("DateTime")
+    def convert_datetime(self, field_args, **extra):
+        return LocalDateTimeField(**field_args)
+
+
 class StaffOnly:
     """Back-office access, for every view: the roles allowed in; anonymous users log in first, others get 403."""
 
@@ -197,6 +212,7 @@ class ScopedModelView(StaffOnly, ModelView):
     """
 
     form_base_class = Form  # Flask-WTF base: app-wide CSRFProtect expects its token
+    model_form_converter = VietnameseModelConverter
     page_size = 25
     can_set_page_size = True
     page_size_options = (25, 50, 100)

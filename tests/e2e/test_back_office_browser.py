@@ -1,0 +1,40 @@
+"""The back office in Chromium at 1280×800 (issue 11, item 7): dates typed and picked as dd/mm/yyyy."""
+import re
+from datetime import date
+
+from browser import login, save_screenshot
+from handbook.organizations.models import Member
+from support import PASSWORD
+
+
+def test_a_birth_date_is_picked_and_saved_day_first(live_server, desktop_page, make, tree, dbq):
+    """Does the member form show 18/09/1972, open a Vietnamese picker on it (years back to 1900),
+    and save the day picked there, typed as dd/mm/yyyy?"""
+    member = make.member(tree["B1"], "Vũ Thị Chọn Ngày", date_of_birth=date(1972, 9, 18))
+    page = desktop_page
+    login(page, live_server, tree["secretary"].login, PASSWORD)
+    page.goto(f"{live_server}/admin/member/edit/?id={member.id}")
+    field = page.locator("#date_of_birth")
+    assert field.input_value() == "18/09/1972"
+    field.click()
+    picker = page.locator(".daterangepicker:visible")
+    picker.wait_for()
+    assert "T2" in picker.inner_text() and "CN" in picker.inner_text() and not re.search(r"\b(Mo|Su|Sep|Apply)\b", picker.inner_text())
+    assert picker.locator(".calendar.right select.monthselect option:checked").inner_text() == "Tháng 9"
+    assert picker.locator(".calendar.right select.yearselect option[value='1930']").count() == 1
+    save_screenshot(page, "member-form-date-picker")
+    picker.locator(".calendar.right select.yearselect").select_option("1975")
+    picker.locator(".calendar.right select.monthselect").select_option(label="Tháng 4")
+    picker.locator(".calendar.right td.available:not(.off)", has_text=re.compile(r"^30$")).click()
+    assert field.input_value() == "30/04/1975"
+    page.locator("form.admin-form input[type=submit].btn-primary").first.click()
+    page.wait_for_load_state("networkidle")
+    assert dbq(lambda s: s.get(Member, member.id)).date_of_birth == date(1975, 4, 30)
+    page.goto(f"{live_server}/admin/member/edit/?id={member.id}")
+    page.fill("#date_of_birth", "31/02/1975")
+    page.keyboard.press("Escape")
+    page.locator("form.admin-form input[type=submit].btn-primary").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm" in page.locator("form.admin-form").inner_text()
+    assert dbq(lambda s: s.get(Member, member.id)).date_of_birth == date(1975, 4, 30)
+    assert page.js_errors == []

@@ -1,0 +1,80 @@
+"""The back office as a person reads it (issue 11, item 7): dates in one Vietnamese format."""
+import re
+from datetime import date, datetime
+
+import pytest
+
+from content_support import make_article
+from handbook.forms import DATE_MESSAGE, DATETIME_MESSAGE, parse_local
+from handbook.organizations.models import Member
+from support import AuthActions
+from test_lost_edits import open_edit, save
+
+
+# -- dates -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, meant", [
+    ("18/09/1972", (date(1972, 9, 18), None)),
+    ("1/2/1972", (date(1972, 2, 1), None)),
+    ("1972-09-18", (date(1972, 9, 18), None)),
+    (" 18/09/2026 8:30 ", (date(2026, 9, 18), (8, 30, 0))),
+    ("18/9/72", None),
+    ("31/02/1972", None),
+    ("18/09/1972 25:00", None),
+    ("09/18/1972", None),
+    ("Số 5 phố Lê Lợi", None),
+])
+def test_dates_are_read_day_first(typed, meant):
+    """Is a date typed as Vietnamese write it read day first, and a two-digit year, an impossible day or text refused?"""
+    assert parse_local(typed) == meant
+
+
+def test_the_edit_form_shows_dates_as_the_list_does(app, client, make, tree):
+    """Does the member form show the birth date as 18/09/1972, like the list, with the day-first picker?"""
+    member = make.member(tree["B1"], "Đỗ Thị Ngày Sinh", date_of_birth=date(1972, 9, 18))
+    AuthActions(client).login(tree["secretary"])
+    html = client.get(f"/admin/member/edit/?id={member.id}").get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="date_of_birth"[^>]*>', html).group(0)
+    assert 'value="18/09/1972"' in field and 'data-date-format="DD/MM/YYYY"' in field
+    assert "1972-09-18" not in html
+    listing = client.get("/admin/member/?search=do+thi+ngay+sinh").get_data(as_text=True)
+    assert "18/09/1972" in listing
+
+
+def test_a_date_typed_day_first_is_saved_as_that_day(app, client, make, tree, dbq):
+    """When a secretary types 18/09/1972 as a birth date, is 18 September 1972 stored?"""
+    member = make.member(tree["B1"], "Phan Văn Gõ Ngày")
+    AuthActions(client).login(tree["secretary"])
+    response = save(client, "member", member.id, open_edit(client, "member", member.id), date_of_birth="18/09/1972")
+    assert response.status_code == 302
+    assert dbq(lambda s: s.get(Member, member.id)).date_of_birth == date(1972, 9, 18)
+
+
+@pytest.mark.parametrize("typed", ["31/02/1972", "18/9/72", "Số 5 phố Lê Lợi"])
+def test_a_wrong_date_is_refused_in_vietnamese(app, client, make, tree, dbq, typed):
+    """Is an impossible date, a two-digit year or an address typed as a birth date refused with a
+    Vietnamese message naming the format, the record unchanged and what was typed shown back?"""
+    member = make.member(tree["B1"], "Lý Văn Sai Ngày", date_of_birth=date(1980, 1, 2))
+    AuthActions(client).login(tree["secretary"])
+    response = save(client, "member", member.id, open_edit(client, "member", member.id), date_of_birth=typed)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert DATE_MESSAGE in html and "Not a valid" not in html
+    assert f'value="{typed}"' in html
+    assert dbq(lambda s: s.get(Member, member.id)).date_of_birth == date(1980, 1, 2)
+
+
+def test_a_publication_time_is_shown_and_typed_in_vietnam_time(app, client, tree, dbq, upload_folder):
+    """Is an article's publication time shown and typed as dd/mm/yyyy HH:MM in Vietnam's time,
+    stored in UTC, and a wrong time refused in Vietnamese?"""
+    from handbook.content.models import Article
+
+    article = make_article(app, tree["C1"], "Tin hẹn giờ theo giờ Việt Nam", published_at=datetime(2026, 3, 1, 1, 30))
+    AuthActions(client).login(tree["committee"])
+    form = open_edit(client, "article", article.id)
+    assert form["published_at"] == "01/03/2026 08:30"
+    response = save(client, "article", article.id, form, published_at="02/03/2026 07:15")
+    assert response.status_code == 302
+    assert dbq(lambda s: s.get(Article, article.id)).published_at == datetime(2026, 3, 2, 0, 15)
+    refused = save(client, "article", article.id, open_edit(client, "article", article.id), published_at="32/03/2026 07:15")
+    assert refused.status_code == 200 and DATETIME_MESSAGE in refused.get_data(as_text=True)
