@@ -1,4 +1,5 @@
-"""The back office as a person reads it (issue 11, item 7): dates in one Vietnamese format."""
+"""The back office as a person reads it (issue 11, item 7): dates in one Vietnamese format, one
+heading a page, the site icon."""
 import re
 from datetime import date, datetime
 
@@ -9,6 +10,11 @@ from handbook.forms import DATE_MESSAGE, DATETIME_MESSAGE, parse_local
 from handbook.organizations.models import Member
 from support import AuthActions
 from test_lost_edits import open_edit, save
+
+
+def _text(html: str) -> str:
+    """A page's text without tags, spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 # -- dates -----------------------------------------------------------------------------------------
@@ -78,3 +84,23 @@ def test_a_publication_time_is_shown_and_typed_in_vietnam_time(app, client, tree
     assert dbq(lambda s: s.get(Article, article.id)).published_at == datetime(2026, 3, 2, 0, 15)
     refused = save(client, "article", article.id, open_edit(client, "article", article.id), published_at="32/03/2026 07:15")
     assert refused.status_code == 200 and DATETIME_MESSAGE in refused.get_data(as_text=True)
+
+
+# -- one heading, the site icon --------------------------------------------------------------------
+
+def test_reading_statistics_have_one_heading(app, client, tree):
+    """Does "Thống kê đọc" carry its name once, not two headings one above the other?"""
+    AuthActions(client).login(tree["committee"])
+    html = client.get("/admin/reads/").get_data(as_text=True)
+    headings = [_text(h).strip() for h in re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", html, re.S)]
+    assert [h for h in headings if "Thống kê đọc" in h] == ["Thống kê đọc"]
+    assert "Theo tổ chức" in headings
+
+
+def test_favicon_is_served_with_a_long_cache(client):
+    """Does /favicon.ico answer with the app's icon, kept by the browser for a long time?"""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype.startswith("image/")
+    assert response.data.startswith(b"\x89PNG")
+    max_age = int(re.search(r"max-age=(\d+)", response.headers["Cache-Control"]).group(1))
+    assert max_age >= 7 * 24 * 3600

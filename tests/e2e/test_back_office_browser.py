@@ -1,10 +1,44 @@
-"""The back office in Chromium at 1280×800 (issue 11, item 7): dates typed and picked as dd/mm/yyyy."""
+"""The back office in Chromium at 1280×800 (issue 11, item 7): the menu on one row, dates typed and
+picked as dd/mm/yyyy."""
 import re
 from datetime import date
+
+import pytest
 
 from browser import login, save_screenshot
 from handbook.organizations.models import Member
 from support import PASSWORD
+
+
+@pytest.mark.parametrize("role", ["admin", "committee", "secretary"])
+def test_the_menu_is_one_row_at_1280(live_server, desktop_page, tree, role):
+    """At 1280×800, does every top-level entry of the back-office menu sit on one row, none of them
+    wrapped over two lines, whatever the role and the name of the user's organization?"""
+    page = desktop_page
+    login(page, live_server, tree[role].login, PASSWORD)
+    page.goto(f"{live_server}/admin/")
+    items = page.evaluate("""() => Array.from(document.querySelectorAll('#admin-navbar-collapse .navbar-nav > li'))
+        .map(li => ({text: li.innerText.trim(), top: li.offsetTop, height: li.offsetHeight,
+                     lines: Array.from(li.querySelectorAll('.nav-link, button')).map(el => {
+                         const tops = new Set(), walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                             if (!node.textContent.trim()) continue;
+                             const range = document.createRange();
+                             range.selectNodeContents(node);
+                             for (const rect of range.getClientRects()) tops.add(Math.round(rect.top));
+                         }
+                         return tops.size;
+                     })}))""")
+    assert len(items) >= 5, items
+    assert len({item["top"] for item in items}) == 1, items
+    assert all(item["lines"] and max(item["lines"]) == 1 for item in items), items
+    assert page.evaluate("document.querySelector('nav.navbar').offsetHeight") < 70
+    texts = [item["text"] for item in items]
+    assert texts[:2] == ["Tổng quan", "Tổ chức & đảng viên"] and texts.index("Hệ thống") > texts.index("Tin tức & tài liệu")
+    page.get_by_test_id("who").click()
+    assert tree[role].login in page.get_by_test_id("who").inner_text()
+    assert page.locator(".account-menu .dropdown-menu").is_visible()
+    save_screenshot(page, f"admin-menu-1280-{role}")
 
 
 def test_a_birth_date_is_picked_and_saved_day_first(live_server, desktop_page, make, tree, dbq):
