@@ -1,14 +1,15 @@
-"""The back office as a person reads it (issue 11, item 7): dates in one Vietnamese format, one
-heading a page, the site icon."""
+"""The back office as a person reads it (issue 11, item 7): dates in one Vietnamese format, an
+organization's place in the tree, a branch secretary's lists, one heading a page, the site icon."""
 import re
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from content_support import make_article
 from handbook.forms import DATE_MESSAGE, DATETIME_MESSAGE, parse_local
-from handbook.organizations.models import Member
-from support import AuthActions
+from handbook.organizations.models import Member, Organization
+from support import AuthActions, count_queries
 from test_lost_edits import open_edit, save
 
 
@@ -84,6 +85,63 @@ def test_a_publication_time_is_shown_and_typed_in_vietnam_time(app, client, tree
     assert dbq(lambda s: s.get(Article, article.id)).published_at == datetime(2026, 3, 2, 0, 15)
     refused = save(client, "article", article.id, open_edit(client, "article", article.id), published_at="32/03/2026 07:15")
     assert refused.status_code == 200 and DATETIME_MESSAGE in refused.get_data(as_text=True)
+
+
+# -- an organization's place in the tree -----------------------------------------------------------
+
+def _details(client, org) -> str:
+    response = client.get(f"/admin/organization/details/?id={org.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _row(html: str, label: str) -> str:
+    """The value cell of the details row labelled ``label``."""
+    match = re.search(rf"<b>{re.escape(label)}</b>\s*</td>\s*<td>(.*?)</td>", html, re.S)
+    assert match, label
+    return match.group(1)
+
+
+def test_organization_details_show_the_chain_the_children_and_the_members(app, client, tree, dbq):
+    """Does a committee user see, for grassroots G1, the chain of parents instead of the internal path
+    (their own committee linked, the province above their root only named), the branches below as
+    links, and how many members the whole subtree has?"""
+    AuthActions(client).login(tree["committee"])
+    html = _details(client, tree["G1"])
+    assert tree["G1"].path not in html and "Đường dẫn" not in html
+    chain = _row(html, "Trực thuộc (từ cấp trên cùng)")
+    assert _text(chain).strip() == f"{tree['P'].name} › {tree['C1'].name}"
+    assert f"details/?id={tree['C1'].id}" in chain and f"details/?id={tree['P'].id}" not in chain
+    below = _row(html, "Tổ chức trực thuộc")
+    for branch in ("B1", "B2"):
+        assert f'details/?id={tree[branch].id}">{tree[branch].name}</a>' in below
+    assert tree["B3"].name not in below
+    expected = dbq(lambda s: s.execute(select(func.count()).select_from(Member).join(Organization).where(
+        Organization.path.startswith(tree["G1"].path))).scalar())
+    count = re.search(r'data-testid="member-count">(\d+)<', _row(html, "Số đảng viên (cả các tổ chức trực thuộc)"))
+    assert int(count.group(1)) == expected >= 4
+
+
+def test_the_admin_sees_every_parent_linked(app, client, tree):
+    """Does the admin, whose scope is the whole province, get a link for every parent of a branch?"""
+    AuthActions(client).login(tree["admin"])
+    chain = _row(_details(client, tree["B1"]), "Trực thuộc (từ cấp trên cùng)")
+    for parent in ("P", "C1", "G1"):
+        assert f'details/?id={tree[parent].id}">{tree[parent].name}</a>' in chain
+    assert "Không có" in _row(_details(client, tree["B1"]), "Tổ chức trực thuộc")
+
+
+def test_the_member_count_is_one_query(app, tree):
+    """Does the member count of a subtree take one query however many organizations it holds?"""
+    from handbook.extensions import db
+    from handbook.organizations.queries import subtree_members_by_status
+    from handbook.scope import Scope
+
+    with app.app_context():
+        with count_queries(db.engine) as seen:
+            counts = subtree_members_by_status(db.session, tree["C1"], Scope(role="committee", org_path=tree["C1"].path))
+    assert seen.count == 1, str(seen)
+    assert sum(counts.values()) >= 4
 
 
 # -- one heading, the site icon --------------------------------------------------------------------
