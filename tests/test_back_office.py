@@ -1,5 +1,6 @@
 """The back office as a person reads it (issue 11, item 7): dates in one Vietnamese format, an
 organization's place in the tree, a branch secretary's lists, one heading a page, the site icon."""
+import json
 import re
 from datetime import date, datetime
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from content_support import make_article
 from handbook.forms import DATE_MESSAGE, DATETIME_MESSAGE, parse_local
 from handbook.organizations.models import Member, Organization
-from support import AuthActions, count_queries
+from support import AuthActions, count_queries, logged_in_client
 from test_lost_edits import open_edit, save
 
 
@@ -142,6 +143,41 @@ def test_the_member_count_is_one_query(app, tree):
             counts = subtree_members_by_status(db.session, tree["C1"], Scope(role="committee", org_path=tree["C1"].path))
     assert seen.count == 1, str(seen)
     assert sum(counts.values()) >= 4
+
+
+# -- a branch secretary's lists --------------------------------------------------------------------
+
+def _headers(html: str) -> list[str]:
+    return [_text(h).strip() for h in re.findall(r'<th class="column-header[^"]*">(.*?)</th>', html, re.S)]
+
+
+def _filter_names(html: str) -> list[str]:
+    match = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S)
+    return list(json.loads(match.group(1))) if match else []
+
+
+def test_a_secretary_member_list_does_not_repeat_their_branch(app, client, tree):
+    """Does a branch secretary's member list leave out the branch column and its filters, while a
+    committee user's list keeps them?"""
+    AuthActions(client).login(tree["secretary"])
+    html = client.get("/admin/member/").get_data(as_text=True)
+    assert "Chi bộ" not in _headers(html) and "Họ và tên" in _headers(html)
+    table = re.search(r'<table class="[^"]*model-list.*?</table>', html, re.S).group(0)
+    assert "Nguyễn Văn B1 Một" in table and tree["B1"].name not in table
+    assert not {"Chi bộ", "Mã chi bộ"} & set(_filter_names(html)) and "Tình trạng" in _filter_names(html)
+    html = logged_in_client(app, tree["committee"]).get("/admin/member/").get_data(as_text=True)
+    assert "Chi bộ" in _headers(html) and {"Chi bộ", "Mã chi bộ"} <= set(_filter_names(html))
+
+
+def test_a_secretary_sorts_by_the_column_they_click(app, client, tree):
+    """With the branch column left out, does clicking "Tình trạng" still sort by status (the sort
+    link's number counts the columns the secretary sees)?"""
+    AuthActions(client).login(tree["secretary"])
+    html = client.get("/admin/member/").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" title="[^"]*">\s*Tình trạng\s*</a>', html).group(1).replace("&amp;", "&")
+    sorted_page = client.get(link).get_data(as_text=True)
+    header = re.search(r'<th class="column-header col-status">(.*?)</th>', sorted_page, re.S).group(1)
+    assert "fa-chevron" in header
 
 
 # -- one heading, the site icon --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The scoped base view: every admin screen lists, counts, fetches, edits and exports through it."""
 import math
 import time
+from collections import OrderedDict
 from datetime import date, datetime
 
 from flask import abort, flash, g, make_response, redirect, request, url_for
@@ -24,7 +25,7 @@ from handbook.auth.sessions import recent_login
 from handbook.clock import local_time
 from handbook.extensions import db
 from handbook.forms import Form, LocalDateTimeField, VietnameseDateField
-from handbook.scope import parse_id, record_refusal, scoped
+from handbook.scope import current_scope, parse_id, record_refusal, scoped, subtree_ids
 from handbook.security import check_rate
 from handbook.spreadsheets import ascii_filename, csv_response, neutralize_cell, xlsx_response
 from handbook.text import like_pattern, without_control_characters
@@ -175,6 +176,17 @@ VN_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _vn_datetime, date: _vn_da
 VN_EXPORT_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, datetime: _vn_datetime, date: _vn_date}
 
 
+def single_organization_scope() -> bool:
+    """Is the user's scope one organization with nothing below it (a branch secretary's)? Asked once a request."""
+    if "single_organization_scope" not in g:
+        scope = current_scope()
+        g.single_organization_scope = (
+            not scope.sees_all and scope.org_path is not None
+            and len(db.session.execute(subtree_ids(scope.org_path).limit(2)).all()) == 1
+        )
+    return g.single_organization_scope
+
+
 class VietnameseModelConverter(AdminModelConverter):
     """Flask-Admin's form builder, with dates typed and shown as the lists show them (dd/mm/yyyy) and
     times in Vietnam's time, each with the picker, instead of ISO text in UTC."""
@@ -237,6 +249,9 @@ class ScopedModelView(StaffOnly, ModelView):
     # Masked columns of the details page that may be revealed with a stated reason:
     # {shown column: (model attribute, label)}.
     sensitive_columns: dict = {}
+    # Columns (and the filters on them) that could only repeat the user's own organization when their
+    # scope is one organization with nothing below it: a branch secretary's list leaves them out.
+    own_organization_columns: tuple[str, ...] = ()
 
     # -- access -------------------------------------------------------------------------------
     def _may_edit(self) -> bool:
@@ -323,6 +338,30 @@ class ScopedModelView(StaffOnly, ModelView):
             else:
                 flash(self.get_invalid_value_msg(value, flt), "error")
         return kept
+    # -- columns shown ---------------------------------------------------------------------------
+    def _hides_own_organization(self) -> bool:
+        """Does this list leave out the columns that would repeat the user's one organization?"""
+        return bool(self.own_organization_columns) and single_organization_scope()
+
+    def shown_list_columns(self) -> list:
+        """The list's (column, label) pairs for this user; sort indices in URLs count these."""
+        if not self._hides_own_organization():
+            return self._list_columns
+        return [(c, label) for c, label in self._list_columns if c not in self.own_organization_columns]
+
+    def _get_column_by_idx(self, idx):
+        """The column a URL's sort index names, among the columns this user is shown."""
+        columns = self.shown_list_columns()
+        return columns[idx] if idx is not None and 0 <= idx < len(columns) else None
+
+    def _get_filter_groups(self):
+        """The "add filter" menu, without the filters on the user's one organization."""
+        groups = super()._get_filter_groups()
+        if groups and self._hides_own_organization():
+            hidden = {str(self.get_column_name(c)) for c in self.own_organization_columns}
+            groups = OrderedDict((name, items) for name, items in groups.items() if name not in hidden)
+        return groups
+
     # -- audit --------------------------------------------------------------------------------
     @property
     def audit_entity(self) -> str:
@@ -468,6 +507,8 @@ class ScopedModelView(StaffOnly, ModelView):
 
     def render(self, template, **kwargs):
         """Flask-Admin's page; 403 when this request's change was refused."""
+        if "list_columns" in kwargs:
+            kwargs["list_columns"] = self.shown_list_columns()
         page = super().render(template, **kwargs)
         return (page, 403) if g.get("refused") else page
 

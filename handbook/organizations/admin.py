@@ -151,6 +151,7 @@ class MemberView(ScopedModelView):
 
     edit_roles = ("admin", "committee", "secretary")
     audits_listing = True
+    own_organization_columns = ("organization", "organization.code", "organization.name")
     sensitive_columns = {"national_id_masked": ("national_id", "Số CCCD")}
     column_list = ["full_name", "card_number", "date_of_birth", "gender", "organization", "position", "status", "phone"]
     column_details_list = [
