@@ -49,7 +49,13 @@
     return true;
   }
 
+  // form.js announces itself with adminFormReady; a list's bs4_filters.js announces it again, so
+  // the converter is added once only.
+  var added = false;
   $(document).on("adminFormReady", function () {
-    window.faForm.addFieldConverter(openPicker);
+    if (!added && window.faForm) {
+      window.faForm.addFieldConverter(openPicker);
+      added = true;
+    }
   });
 }(window.jQuery));
