@@ -1,5 +1,6 @@
 """The scoped base view: every admin screen lists, counts, fetches, edits and exports through it."""
 import math
+import re
 import time
 from collections import OrderedDict
 from datetime import date, datetime
@@ -10,7 +11,9 @@ from flask_admin._compat import csv_encode
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import filters as model_filters
 from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from flask_admin.model.fields import AjaxSelectField
@@ -200,6 +203,45 @@ class VietnameseModelConverter(AdminModelConverter):
         return LocalDateTimeField(**field_args)
 
 
+# A list filter's range, as the picker writes it ("01/01/2026 đến 31/03/2026") or as Flask-Admin did ("… to …").
+_RANGE = re.compile(r"\s+(?:đến|to)\s+")
+_RANGED = (model_filters.BaseDateBetweenFilter, model_filters.BaseDateTimeBetweenFilter)
+
+
+def _day_first(filter_class, parse):
+    """``filter_class`` reading its value, or its "a đến b" range, with ``parse`` (a form field's)."""
+    ranged = issubclass(filter_class, _RANGED)
+
+    def clean(self, value):
+        values = [parse(part) for part in (_RANGE.split(value.strip()) if ranged else [value])]
+        if None in values or (ranged and (len(values) != 2 or values[0] > values[1])):
+            raise ValueError(value)
+        return values if ranged else values[0]
+
+    def validate(self, value):
+        try:
+            self.clean(value)
+        except ValueError:
+            return False
+        return True
+
+    return type(filter_class.__name__, (filter_class,), {"clean": clean, "validate": validate})
+
+
+class VietnameseFilterConverter(FilterConverter):
+    """Flask-Admin's list filters, with dates and times read as the forms read them (dd/mm/yyyy, times
+    in Vietnam's time; ISO still taken) instead of ISO in UTC."""
+
+    date_filters = tuple(
+        _day_first(f, VietnameseDateField.parse) if issubclass(f, (model_filters.BaseDateFilter, *_RANGED)) else f
+        for f in FilterConverter.date_filters
+    )
+    datetime_filters = tuple(
+        _day_first(f, LocalDateTimeField.parse) if issubclass(f, (model_filters.BaseDateTimeFilter, *_RANGED)) else f
+        for f in FilterConverter.datetime_filters
+    )
+
+
 class StaffOnly:
     """Back-office access, for every view: the roles allowed in; anonymous users log in first, others get 403."""
 
@@ -225,6 +267,7 @@ class ScopedModelView(StaffOnly, ModelView):
 
     form_base_class = Form  # Flask-WTF base: app-wide CSRFProtect expects its token
     model_form_converter = VietnameseModelConverter
+    filter_converter = VietnameseFilterConverter()
     page_size = 25
     can_set_page_size = True
     page_size_options = (25, 50, 100)

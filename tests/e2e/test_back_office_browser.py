@@ -72,3 +72,30 @@ def test_a_birth_date_is_picked_and_saved_day_first(live_server, desktop_page, m
     assert "Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm" in page.locator("form.admin-form").inner_text()
     assert dbq(lambda s: s.get(Member, member.id)).date_of_birth == date(1975, 4, 30)
     assert page.js_errors == []
+
+
+def test_a_list_filter_picks_dates_day_first(live_server, desktop_page, make, tree):
+    """Does the members' birth-date filter open the Vietnamese picker, write the day picked as
+    dd/mm/yyyy and list only the member born that day?"""
+    make.member(tree["B1"], "Tô Thị Lọc Lịch", date_of_birth=date(1968, 5, 19))
+    page = desktop_page
+    login(page, live_server, tree["secretary"].login, PASSWORD)
+    page.goto(f"{live_server}/admin/member/")
+    page.locator("a.dropdown-toggle", has_text="Thêm bộ lọc").click()
+    page.locator(".dropdown-menu a.filter", has_text="Ngày sinh").click()
+    box = page.locator(".filters input.filter-val").first
+    assert box.get_attribute("data-date-format") == "DD/MM/YYYY"
+    box.click()
+    picker = page.locator(".daterangepicker:visible")
+    picker.wait_for()
+    assert "T2" in picker.inner_text() and "CN" in picker.inner_text()
+    picker.locator(".calendar.right select.yearselect").select_option("1968")
+    picker.locator(".calendar.right select.monthselect").select_option(label="Tháng 5")
+    picker.locator(".calendar.right td.available:not(.off)", has_text=re.compile(r"^19$")).click()
+    assert box.input_value() == "19/05/1968"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Áp dụng").click()
+    rows = page.locator("table.model-list tbody tr")
+    assert rows.count() == 1 and "Tô Thị Lọc Lịch" in rows.first.inner_text()
+    assert page.locator(".filters input.filter-val").first.input_value() == "19/05/1968"
+    assert page.js_errors == []

@@ -1,9 +1,11 @@
-/* The back office's date pickers in Vietnamese. Flask-Admin's admin/js/form.js opens every
-   data-role="datepicker" / "datetimepicker" box with the bundled daterangepicker 1.3.22 in English
-   (Su Mo Tu…, Jan Feb…, Apply/Cancel) and offers only fifty years back, too few for a birth date.
-   This registers a field converter (form.js's own hook, called before its built-in styles) that opens
-   them with Vietnamese labels, weeks starting on Monday and years from 1900. The format comes from
-   the box (data-date-format: DD/MM/YYYY [HH:mm], set by handbook/forms.py). */
+/* The back office's date pickers in Vietnamese. Flask-Admin's admin/js/form.js opens every date
+   box (data-role="datepicker", "datetimepicker" and the filters' ranges) with the bundled
+   daterangepicker 1.3.22 in English (Su Mo Tu…, Jan Feb…, Apply/Cancel, "a to b") and offers only
+   fifty years back, too few for a birth date. This registers a field converter (form.js's own hook,
+   called before its built-in styles) that opens them with Vietnamese labels, weeks starting on
+   Monday and years from 1900, day first as everywhere else: a form's box says its format
+   (data-date-format, set by handbook/forms.py); a list filter's box, which bs4_filters.js marks ISO,
+   gets the same format (the server's filters read both). */
 (function ($) {
   "use strict";
   if (!$) { return; }
@@ -19,13 +21,23 @@
                  "Tháng 9", "Tháng 10", "Tháng 11", "Tháng 12"],
     firstDay: 1
   };
-  var TIMED = { datepicker: false, datetimepicker: true };
+  var ROLES = {
+    datepicker: { timed: false, range: false },
+    datetimepicker: { timed: true, range: false },
+    daterangepicker: { timed: false, range: true },
+    datetimerangepicker: { timed: true, range: true }
+  };
 
   function openPicker($el, role) {
-    if (!(role in TIMED)) { return false; }
-    var timed = TIMED[role];
+    var kind = ROLES[role];
+    if (!kind) { return false; }
+    var timed = kind.timed;
+    if ($el.hasClass("filter-val")) {
+      $el.attr("data-date-format", timed ? "DD/MM/YYYY HH:mm" : "DD/MM/YYYY");
+    }
     $el.daterangepicker({
-      singleDatePicker: true,
+      singleDatePicker: !kind.range,
+      separator: " đến ",
       showDropdowns: true,
       timePicker: timed,
       timePickerIncrement: 1,
@@ -38,7 +50,7 @@
     }, function () {
       $(".filter-val").trigger("change");  // as form.js does: a list filter applies on pick
     });
-    if (timed) {
+    if (timed && !kind.range) {
       $el.on("show.daterangepicker", function () {
         if ($el.val() === "") {  // an empty time opens on now, not on midnight
           var now = window.moment().seconds(0);
