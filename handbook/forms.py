@@ -151,7 +151,10 @@ class LocalDateTimeField(_TypedField):
         if parsed is None:
             return None
         day, hms = parsed
-        return utc_from_local(datetime(day.year, day.month, day.day, *(hms or (0, 0, 0))))
+        try:
+            return utc_from_local(datetime(day.year, day.month, day.day, *(hms or (0, 0, 0))))
+        except OverflowError:  # 01/01/0001 00:00 in Vietnam is before the first UTC time there is
+            return None
 
 
 class Form(FlaskForm):
