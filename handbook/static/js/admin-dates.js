@@ -46,7 +46,7 @@
       format: $el.attr("data-date-format"),
       locale: LOCALE,
       buttonClasses: ["btn", "btn-sm"],
-      cancelClass: "btn-outline-secondary"
+      cancelClass: "btn-secondary"
     }, function () {
       $(".filter-val").trigger("change");  // as form.js does: a list filter applies on pick
     });
