@@ -111,11 +111,13 @@ class _TypedField(Field):
     """A field whose text is parsed on submit; what the user typed is shown back when it is refused."""
 
     def _value(self):
+        """The text in the box: as typed when it was refused, else the value shown the Vietnamese way."""
         if self.raw_data:
             return self.raw_data[0]
         return self.show(self.data) if self.data is not None else ""
 
     def process_formdata(self, valuelist):
+        """Parse the typed text; an empty box is None, text that is not a date is this field's message."""
         text = " ".join(valuelist).strip() if valuelist else ""
         if not valuelist or not text:
             self.data = None
@@ -134,6 +136,7 @@ class VietnameseDateField(_TypedField):
 
     @staticmethod
     def parse(text):
+        """The date typed, or None (a time of day is not a date)."""
         parsed = parse_local(text)
         return parsed[0] if parsed and parsed[1] is None else None
 
@@ -147,6 +150,7 @@ class LocalDateTimeField(_TypedField):
 
     @staticmethod
     def parse(text):
+        """The UTC time of the Vietnam time typed, or None."""
         parsed = parse_local(text)
         if parsed is None:
             return None

@@ -196,10 +196,12 @@ class VietnameseModelConverter(AdminModelConverter):
 
     @converts("Date")
     def convert_date(self, field_args, **extra):
+        """A date column's field: dd/mm/yyyy."""
         return VietnameseDateField(**field_args)
 
     @converts("DateTime")
     def convert_datetime(self, field_args, **extra):
+        """A time column's field: dd/mm/yyyy HH:MM in Vietnam's time."""
         return LocalDateTimeField(**field_args)
 
 
@@ -213,12 +215,14 @@ def _day_first(filter_class, parse):
     ranged = issubclass(filter_class, _RANGED)
 
     def clean(self, value):
+        """The date, time or [start, end] in the URL; ValueError when it is none of them."""
         values = [parse(part) for part in (_RANGE.split(value.strip()) if ranged else [value])]
         if None in values or (ranged and (len(values) != 2 or values[0] > values[1])):
             raise ValueError(value)
         return values if ranged else values[0]
 
     def validate(self, value):
+        """Can the value be read? (Flask-Admin drops the filter with a message when not.)"""
         try:
             self.clean(value)
         except ValueError:
