@@ -4,6 +4,7 @@ import json
 
 
 from audit_support import entries_since, last_id
+from handbook.organizations.models import Member
 from support import AuthActions, csrf_token
 
 
@@ -80,12 +81,13 @@ def test_correction_request_reaches_the_secretary_only(client, auth, make, tree,
     assert "Kiến Xương, Thái Bình" not in other.get("/admin/correction/").get_data(as_text=True)
     assert other.get(f"/admin/correction/details/?id={entry.entity_id}").status_code == 404
 
-    # The secretary answers; the member sees the status.
-    stoken = csrf_token(secretary, f"/admin/correction/edit/?id={entry.entity_id}")
-    r = secretary.post(f"/admin/correction/edit/?id={entry.entity_id}",
-                       data={"csrf_token": stoken, "status": "accepted", "response": "Đã cập nhật"})
+    # The secretary accepts; the member sees the status and the record holds the new value.
+    stoken = csrf_token(secretary, f"/admin/correction/details/?id={entry.entity_id}")
+    r = secretary.post(f"/admin/correction/answer/?id={entry.entity_id}",
+                       data={"csrf_token": stoken, "decision": "accept", "version": "1"})
     assert r.status_code == 302
-    assert "Đã sửa" in client.get("/me/data").get_data(as_text=True)
+    page = client.get("/me/data").get_data(as_text=True)
+    assert "Đã sửa" in page and dbq(lambda s: s.get(Member, member.id).hometown) == "Kiến Xương, Thái Bình"
 
 
 def test_notice_is_acknowledged_at_first_login(client, auth, make, tree, app, dbq):
