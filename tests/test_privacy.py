@@ -157,3 +157,27 @@ def test_cccd_is_masked_in_lists_details_and_exports(client, auth, make, tree):
     auth.logout()
     auth.login(user)
     assert b"034155555444" not in client.get("/").data
+
+
+def test_staff_who_are_members_get_the_notice_in_the_back_office_too(client, auth, make, tree, app, dbq):
+    """Is a secretary linked to a member record who has not acknowledged the notice sent to it from
+    /admin/, and back to /admin/ after; is an admin with no member record left alone?"""
+    from handbook.auth.models import User
+
+    member = make.member(tree["B2"], "Bí Thư Chưa Đọc")
+    secretary = make.user("secretary", tree["B2"], member)
+    dbq(lambda s: (s.execute(User.__table__.update().where(User.id.in_([secretary.id, tree["admin"].id]))
+                             .values(notice_version=None)), s.commit()))
+    auth.login(secretary)
+    r = client.get("/admin/")
+    assert r.status_code == 302 and r.location == "/me/notice?next=/admin/"
+    assert client.get("/me/data").status_code == 302
+    token = csrf_token(client, "/me/notice")
+    r = client.post("/me/notice?next=/admin/", data={"csrf_token": token})
+    assert r.status_code == 302 and r.location == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert dbq(lambda s: s.get(User, secretary.id).notice_version) == app.config["DATA_NOTICE_VERSION"]
+
+    admin = app.test_client()
+    AuthActions(admin).login(tree["admin"])
+    assert admin.get("/admin/").status_code == 200

@@ -22,14 +22,15 @@ from handbook.security import check_rate
 
 bp = Blueprint("privacy", __name__, url_prefix="/me")
 
-# Pages a member may reach before acknowledging the data notice.
+# Pages a user may reach before acknowledging the data notice.
 NOTICE_EXEMPT = {"privacy.notice", "auth.logout", "auth.login", "static", "home.healthz"}
 
 
 @bp.before_app_request
 def require_notice():
-    """Until a member has acknowledged the current data notice, every page leads to it."""
-    if not current_user.is_authenticated or current_user.role != "member":
+    """Until a user linked to a member record (a member, or staff who are members too) has acknowledged
+    the current data notice, every page, the back office's included, leads to it."""
+    if not current_user.is_authenticated or current_user.member_id is None:
         return None
     version = current_app.config.get("DATA_NOTICE_VERSION")
     if not version or current_user.notice_version == version or request.endpoint in NOTICE_EXEMPT:
