@@ -216,7 +216,7 @@ def test_a_request_outside_the_scope_is_404(person, dbq, make, tree, app, role):
     """Can a secretary or committee of another part of the tree open or answer a request? (No: 404, nothing changed.)"""
     member, client = person("B1")
     ident = asked(client, dbq, member, "hometown", "Hưng Hà, Thái Bình")
-    outsider = make.user("secretary", tree["B3"], make.member(tree["B3"])) if role == "secretary" else tree["committee2"]
+    outsider = make.user("secretary", tree["B3"], make.member(tree["B3"], "Lý Văn Ngoài Chi Bộ")) if role == "secretary" else tree["committee2"]
     other = logged_in_client(app, outsider)
     assert other.get(f"/admin/correction/details/?id={ident}").status_code == 404
     token = csrf_token(other, "/admin/correction/")

@@ -34,7 +34,7 @@ IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWe
 
 def test_sessions_are_named_in_words(app, make, tree):
     """Does the page name each device and browser in Vietnamese words instead of the raw user-agent string?"""
-    user = make.user("member", tree["B2"], make.member(tree["B2"]))
+    user = make.user("member", tree["B2"], make.member(tree["B2"], "Lý Thị Thiết Bị"))
     for agent in (WINDOWS_CHROME, IPHONE_SAFARI):
         c = app.test_client()
         c.environ_base["HTTP_USER_AGENT"] = agent
@@ -47,7 +47,7 @@ def test_sessions_are_named_in_words(app, make, tree):
 def test_staff_open_their_sessions_inside_the_back_office(app, make, tree, dbq):
     """Does a secretary's "Phiên đăng nhập của tôi" open in the back office (menu, way back to /admin/),
     end a session back there, and does the member-layout page give staff a link back?"""
-    user = make.user("secretary", tree["B2"], make.member(tree["B2"]))
+    user = make.user("secretary", tree["B2"], make.member(tree["B2"], "Lý Văn Quản Trị"))
     _other, desk = _devices(app, user, 2)
     dashboard = desk.get("/admin/").get_data(as_text=True)
     assert 'href="/admin/sessions/"' in dashboard and "Phiên đăng nhập của tôi" in dashboard
