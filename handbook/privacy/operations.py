@@ -3,7 +3,7 @@ applied to the record in the same transaction as its audit entries."""
 from __future__ import annotations
 
 from handbook.audit.operations import model_changes, record, recorded_save
-from handbook.clock import local_date, utcnow
+from handbook.clock import local_date, local_time, utcnow
 from handbook.organizations.models import GENDERS, THEORY_LEVELS, Member
 from handbook.organizations.validation import MemberDataError, clean_change, parse_date
 from handbook.privacy.models import CORRECTABLE_FIELDS, CorrectionRequest
@@ -88,7 +88,7 @@ def check_answerable(request: CorrectionRequest, actor, version: int | None = No
     if actor.member_id is not None and request.member_id == actor.member_id:
         raise CorrectionRefused(OWN_RECORD, 403)
     if not request.is_pending:
-        when = f" lúc {request.handled_at:%d/%m/%Y}" if request.handled_at else ""
+        when = f" lúc {local_time(request.handled_at)}" if request.handled_at else ""
         raise CorrectionRefused(f"Yêu cầu này đã được xử lý ({request.status_label}{when}); không xử lý lại.", 409)
     if version is not None and version != request.version:
         raise CorrectionRefused(STALE, 409)
