@@ -58,13 +58,14 @@ def worker_ready(page):
 
 
 def saved_paths(page):
-    """The paths the service worker keeps in its cache of opened pages."""
+    """The addresses (path and query) the service worker keeps in its cache of opened pages."""
     return page.evaluate("""caches.has('pages-v1').then(has => has ? caches.open('pages-v1')
-        .then(c => c.keys()).then(keys => keys.map(r => new URL(r.url).pathname)) : [])""")
+        .then(c => c.keys()).then(keys => keys.map(r => { const u = new URL(r.url); return u.pathname + u.search; }))
+        : [])""")
 
 
 def wait_saved(page, *paths):
-    """Wait (briefly) until the service worker has saved every path given."""
+    """Wait (briefly) until the service worker has saved every address given."""
     deadline = time.monotonic() + 10
     while not set(paths) <= set(saved_paths(page)):
         assert time.monotonic() < deadline, f"not saved: {set(paths) - set(saved_paths(page))}"
@@ -183,7 +184,11 @@ def test_opened_pages_can_be_read_offline_until_logout(app, live_server, browser
     assert worker_ready(page) == "activated"
     page.goto(live_server + "/help")
     page.goto(f"{live_server}/documents/{doc.id}")
-    wait_saved(page, "/", "/help", f"/documents/{doc.id}")
+    # Lists opened twice, once searched: each is one page to read offline.
+    for address in ("/news/", "/news/?q=hoi+nghi", "/documents/?q=nghi+quyet", "/documents/"):
+        page.goto(live_server + address)
+    wait_saved(page, "/", "/help", f"/documents/{doc.id}", "/news/", "/news/?q=hoi+nghi", "/documents/?q=nghi+quyet",
+               "/documents/")
 
     context.set_offline(True)
     page.goto(f"{live_server}/documents/{doc.id}")
@@ -200,11 +205,20 @@ def test_opened_pages_can_be_read_offline_until_logout(app, live_server, browser
     assert page.get_by_role("heading", level=1).inner_text() == "Xin chào, Nguyễn Thị Hường Khuyến"
     assert page.get_by_test_id("offline-note").is_visible()
 
-    # A page never opened: the offline page says so and lists what can be read.
+    # A page never opened: the offline page says so, without claiming to be a saved copy, and lists
+    # what can be read, each page once.
     page.goto(live_server + "/topics/1")
     assert page.get_by_role("heading", level=1).inner_text() == "Bạn đang ngoại tuyến"
     page.get_by_test_id("saved-pages").get_by_role("link", name="Hướng dẫn sử dụng").wait_for()
+    assert page.get_by_test_id("saved-pages").get_by_role("link").all_inner_texts() == [
+        "Trang chủ", "Hướng dẫn sử dụng", "Nghị quyết về xây dựng Đảng trong sạch · Tài liệu", "Tài liệu công tác đảng",
+        "Tin tức"]
+    assert page.get_by_test_id("saved-intro").inner_text().startswith("Các trang dưới đây đã được lưu trên máy này")
+    assert "bản đã lưu" not in page.locator("body").inner_text()
     save_screenshot(page, "offline-fallback-360")
+    page.get_by_test_id("saved-pages").get_by_role("link", name="Tin tức").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Tin tức"
+    assert page.get_by_test_id("offline-note").is_visible()
 
     context.set_offline(False)
     page.goto(live_server + "/")
@@ -216,6 +230,8 @@ def test_opened_pages_can_be_read_offline_until_logout(app, live_server, browser
     page.goto(live_server + "/")
     assert page.get_by_role("heading", level=1).inner_text() == "Bạn đang ngoại tuyến"
     assert "Hường Khuyến" not in page.content()
+    assert page.get_by_test_id("saved-intro").inner_text().startswith("Chưa có trang nào được lưu trên máy này")
+    assert page.get_by_test_id("saved-pages").get_by_role("link").count() == 0
     context.close()
 
 
