@@ -3,6 +3,7 @@ large text, and screenshots for a person to look at."""
 import json
 import re
 import time
+from datetime import date
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -39,8 +40,9 @@ axe = Axe()
 
 @pytest.fixture(scope="module")
 def reader(make, tree):
-    """A member of branch B2 with a long Vietnamese name."""
-    member = make.member(tree["B2"], "Nguyễn Thị Hường Khuyến")
+    """A member of branch B2 with a long Vietnamese name and a CCCD (shown masked)."""
+    member = make.member(tree["B2"], "Nguyễn Thị Hường Khuyến", national_id="034185000662",
+                         date_of_birth=date(1972, 9, 18))
     return make.user("member", tree["B2"], member)
 
 
@@ -367,6 +369,32 @@ def test_pages_fit_a_phone_at_200_percent_text(live_server, browser, reader, rea
     assert split == []
     assert header <= 0.2 * PHONE["height"]
     assert bar <= 0.15 * PHONE["height"]
+
+
+@pytest.mark.parametrize("step", [0, 5], ids=["100pct", "200pct"])
+def test_header_with_unread_notices_keeps_one_row(app, live_server, browser, reader, step):
+    """When the notices domain counts unread notices, does the phone header still hold the brand, the
+    count and A−/A+ on one row, the count read out as "Thông báo"?"""
+    from handbook.registry import registry
+
+    house = registry(app)
+    house.unread_notices = lambda user: 12
+    try:
+        context = new_context(browser, live_server, reader)
+        context.add_cookies([{"name": "text_size", "value": str(step), "url": live_server}])
+        page = context.new_page()
+        page.goto(live_server + "/")
+        link = page.get_by_role("link", name="Thông báo 12")
+        middles = page.evaluate("""() => ['.brand', '.unread', '.text-size'].map(s => {
+            const r = document.querySelector(s).getBoundingClientRect(); return (r.top + r.bottom) / 2; })""")
+        header, _bar = _frame_heights(page)
+        visible = link.is_visible()
+        context.close()
+    finally:
+        house.unread_notices = None
+    assert visible
+    assert max(middles) - min(middles) <= 2  # one row, centred on one line
+    assert header <= 0.1 * PHONE["height"]
 
 
 def test_text_size_is_remembered_without_javascript(live_server, browser):
