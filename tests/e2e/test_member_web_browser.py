@@ -489,6 +489,7 @@ def test_full_navigation_fits_and_passes_axe(full_nav_server, browser, viewport,
     covered = page.evaluate("""() => { const nav = document.querySelector('.main-nav').getBoundingClientRect();
         const last = document.querySelector('.foot a').getBoundingClientRect();
         return getComputedStyle(document.querySelector('.main-nav')).position === 'fixed' && last.bottom > nav.top; }""")
+    room = page.evaluate("parseFloat(getComputedStyle(document.body).paddingBottom)")
     save_screenshot(page, f"nav-{viewport['width']}x{viewport['height']}-step{step}")
     context.close()
     assert widest <= viewport["width"]
@@ -496,6 +497,7 @@ def test_full_navigation_fits_and_passes_axe(full_nav_server, browser, viewport,
     assert split == []
     assert header <= 0.2 * viewport["height"]
     assert bar <= 0.15 * viewport["height"]
+    assert bar <= room + 1  # the page leaves as much room under its end as the bar takes
     assert serious == []
     assert small == []
     assert not covered
