@@ -326,7 +326,8 @@ def recent_runs(session, limit: int = 20) -> list[JobRun]:
 
 
 def seed_job_runs(session, ctx) -> int:
-    """A year of nightly runs of every daily job, for the province data set."""
+    """A year of nightly runs of every daily job, and the last heartbeat of the scheduler that ran
+    them, for the province data set."""
     rng = random.Random(ctx.rng.random())
     rows = []
     day = ctx.start
@@ -343,7 +344,10 @@ def seed_job_runs(session, ctx) -> int:
         day += timedelta(days=1)
     if rows:
         session.execute(insert(JobRun), rows)
-    return len(rows)
+    session.add(SchedulerHeartbeat(host="may-chu-1", pid=rng.randint(1000, 60000),
+                                   started_at=ctx.end - timedelta(days=rng.randint(1, 30)),
+                                   beat_at=ctx.end - timedelta(seconds=HEARTBEAT_SECONDS)))
+    return len(rows) + 1
 
 
 jobs_cli = AppGroup("jobs", help="List the periodic jobs and their latest runs, or run one now.")
