@@ -141,7 +141,8 @@ def test_upgrading_an_old_sqlite_database_keeps_every_row_and_link():
         # The pooled connections are handed back with foreign keys on again.
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
-    assert _contents(path) == before
+    after = _contents(path)
+    assert {name: after[name] for name in before} == before  # later migrations may add tables
     conn = sqlite3.connect(path)
     try:
         assert set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')")) == objects_before
