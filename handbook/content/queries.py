@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import exists, false, func, select
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, undefer
 
 from handbook.content.models import Article, Attachment, Bookmark, Document, DocumentLabels, ReadMark
 from handbook.content.operations import FEED_ORDER, LIBRARY_ORDER, feed_query, library_query
@@ -116,14 +116,15 @@ def reading(session, model, ident: int, scope: Scope, member_id: int | None, use
     """An article or document in ``scope`` with its publisher (a document with its full text and files),
     whether ``member_id`` read it and whether ``user_id`` keeps it to read later (documents): (item,
     read, kept), or None when ``scope`` may not see it."""
-    options = [joinedload(model.organization)]
+    options = [joinedload(model.organization).load_only(Organization.name)]
     kept = false()
     if model is Document:
-        # The files' names and sizes, not the text read out of them for search.
-        files = selectinload(Document.attachments).load_only(
+        # The files' names and sizes in the same statement, not the text read out of them for search.
+        files = joinedload(Document.attachments).load_only(
             Attachment.id, Attachment.document_id, Attachment.original_name, Attachment.kind, Attachment.size)
         options += [undefer(Document.body_text), files]
         if user_id:
             kept = exists().where(Bookmark.user_id == user_id, Bookmark.document_id == Document.id)
     query = scoped_select(model, scope).add_columns(read_flag(model, member_id), kept)
-    return session.execute(query.options(*options).where(model.id == ident)).first()
+    # A row per file: unique() folds them back into the document.
+    return session.execute(query.options(*options).where(model.id == ident)).unique().first()
