@@ -5,7 +5,7 @@ machine): the only thing both see is the database, so the scheduler writes the t
 beat there every 30 s and the screen reads it.
 
 Revision ID: d1a0e17e0107
-Revises: d1a0e17e0105
+Revises: d1a0e17e0106
 Create Date: 2026-11-30 09:40:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd1a0e17e0107'
-down_revision = 'd1a0e17e0105'
+down_revision = 'd1a0e17e0106'
 branch_labels = None
 depends_on = None
 
