@@ -34,11 +34,18 @@ demo: db
 # (SECURE_COOKIES=1 make run keeps it on, e.g. behind a local TLS proxy).
 SECURE_COOKIES ?= 0
 # The scheduler process runs beside the web server (uploaded PDFs become searchable through its
-# extract-text job), logging to instance/scheduler.log, and stops with it.
+# extract-text job; the back office's "Tác vụ định kỳ" shows its heartbeat), logging to SCHEDULER_LOG.
+# Both run in the background of one shell that waits for the web server, so a signal reaches the
+# shell at once (a foreground child would hold it back): Ctrl-C, `kill` of make (it passes SIGTERM
+# on) or the web server ending, e.g. when the port is taken, stops both and waits until they are gone.
+SCHEDULER_LOG ?= instance/scheduler.log
 run: demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (back office: /admin/); scheduler log: instance/scheduler.log"
-	$(FLASK) scheduler >> instance/scheduler.log 2>&1 & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-	SECURE_COOKIES=$(SECURE_COOKIES) $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (back office: /admin/); scheduler log: $(SCHEDULER_LOG)"
+	@mkdir -p $(dir $(SCHEDULER_LOG)); \
+	trap 'kill $$web $$scheduler 2>/dev/null; wait' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	$(FLASK) scheduler >> $(SCHEDULER_LOG) 2>&1 & scheduler=$$!; \
+	SECURE_COOKIES=$(SECURE_COOKIES) $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app & web=$$!; \
+	wait $$web
 
 # The periodic jobs (handbook/jobs.py), in a process of their own: run one next to the web server.
 scheduler: db

@@ -420,6 +420,17 @@ def _serve(url: str, port: int, **env_extra: str) -> subprocess.Popen:
     )
 
 
+def _wait_until_up(base: str) -> None:
+    """Wait for the server at ``base`` to answer its health check."""
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
 def _load_home(wrk: str, url: str, password: str, login: str, duration: int, connections: int,
                **env_extra: str) -> tuple[dict, dict, list, list]:
     """Serve the app, log ``login`` in, then alternate short wrk runs on the floor route and the home."""
@@ -427,14 +438,7 @@ def _load_home(wrk: str, url: str, password: str, login: str, duration: int, con
     base = f"http://127.0.0.1:{port}"
     server = _serve(url, port, **env_extra)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not start")
+        _wait_until_up(base)
         cookie = _login_cookie(base, login, password)
         run_wrk(wrk, f"{base}/_bench/lookup", 2, connections)  # warm every worker
         run_wrk(wrk, f"{base}/", 2, connections, cookie)
@@ -554,6 +558,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_http:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)
+        from bench.member_pages import measure_member_pages  # it builds on this module
+
+        print(f"News and documents member pages under gunicorn, {args.duration} s per run …", flush=True)
+        figures += measure_member_pages(url, password, args.duration, args.connections)
 
     meta["load_after"] = os.getloadavg()[0]
     report = table(figures, meta)

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from handbook import create_app  # noqa: E402
 from handbook.auth.models import User  # noqa: E402
 from handbook.config import Config  # noqa: E402
-from handbook.content.models import Document  # noqa: E402
+from handbook.content.models import Article, Document  # noqa: E402
 from handbook.extensions import db  # noqa: E402
 from handbook.seed.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
 
@@ -56,6 +56,7 @@ def main() -> None:
     with app.app_context():
         logins = dict(db.session.execute(select(User.role, User.login)).all())
         document = db.session.execute(select(Document.id).where(Document.number == "35-NQ/TW")).scalar_one()
+        article = db.session.execute(select(Article.id).order_by(Article.published_at.desc()).limit(1)).scalar_one()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -73,6 +74,25 @@ def main() -> None:
                 phone.evaluate("window.scrollTo(0, document.querySelector('ul.files').getBoundingClientRect().top"
                                " + window.scrollY - 260)")
             phone.screenshot(path=str(OUT / f"{name}-360.png"))
+        # The reading pages at normal size and at the largest text size (A+ five times: 200%).
+        for step in (0, 5):
+            context = browser.new_context(viewport=PHONE, locale="vi-VN")
+            context.add_cookies([{"name": "text_size", "value": str(step), "url": base}])
+            page = context.new_page()
+            sign_in(page, base, logins["member"])
+            for name, path in (("member-home", "/"), ("member-news", "/news/"), ("member-library", "/documents/"),
+                               ("member-article", f"/news/{article}")):
+                page.goto(f"{base}{path}")
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(OUT / f"{name}-360-{100 + 20 * step}pct.png"))
+            if step == 0:  # offline, at an address never opened: what this phone has kept
+                page.evaluate("navigator.serviceWorker.ready")
+                page.wait_for_timeout(1000)  # the worker saves the pages above as they are shown
+                context.set_offline(True)
+                page.goto(f"{base}/documents/999999")
+                page.locator("#saved-pages a").first.wait_for()
+                page.screenshot(path=str(OUT / "member-offline-360.png"))
+            context.close()
         desk = browser.new_context(viewport=DESKTOP, locale="vi-VN").new_page()
         sign_in(desk, base, logins["secretary"])
         for name, path in (("admin-members", "/admin/member/"), ("admin-news-editor", "/admin/article/new/")):

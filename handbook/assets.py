@@ -2,10 +2,15 @@
 import hashlib
 import os
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, request, send_from_directory, url_for
 
 # A year: the URL changes whenever the content does, so a cached copy is never stale.
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The icon browsers ask for at /favicon.ico on their own (the back office and any page without a
+# <link rel="icon">): the app's PNG icon, which every current browser takes under that name.
+FAVICON = "icons/icon-192.png"
+# Its URL never changes, so it cannot be immutable: a month, after which a changed icon shows.
+FAVICON_MAX_AGE = 30 * 24 * 3600
 
 
 def file_hashes(static_folder: str) -> dict[str, str]:
@@ -47,11 +52,17 @@ def _cache_headers(response):
     return response
 
 
+def favicon():
+    """The app's icon at the address browsers ask for by themselves."""
+    return send_from_directory(current_app.static_folder, FAVICON, mimetype="image/png", max_age=FAVICON_MAX_AGE)
+
+
 def init_app(app: Flask) -> None:
-    """Hash the static files, register ``static_url`` for templates and the cache headers."""
+    """Hash the static files, register ``static_url`` for templates, the cache headers and /favicon.ico."""
     from handbook.extensions import compress
 
     app.extensions["static_hashes"] = file_hashes(app.static_folder)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.jinja_env.globals["static_url"] = static_url
     app.after_request(_cache_headers)
     compress.init_app(app)

@@ -35,6 +35,11 @@ def local_time(value: datetime | None) -> str:
     return value.replace(tzinfo=timezone.utc).astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
 
 
+def utc_from_local(value: datetime) -> datetime:
+    """A wall-clock time typed in Vietnam as the UTC time stored (naive)."""
+    return value.replace(tzinfo=ZONE).astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def local_date(value: date | None) -> str:
     """A date as Vietnamese write it: dd/mm/yyyy ("" for none)."""
     return value.strftime("%d/%m/%Y") if value else ""

@@ -145,7 +145,8 @@ def give_back(name: str, ident: str, limit: str) -> None:
                          .values(hits=Throttle.hits - 1))
 
 
-@job("purge-throttle", "Dọn bộ đếm giới hạn truy cập", {"hour": 3, "minute": 20})
+@job("purge-throttle", "Dọn bộ đếm giới hạn truy cập", {"hour": 3, "minute": 20},
+     about="Xoá các bộ đếm số lần đăng nhập, xuất dữ liệu đã hết thời hạn tính.")
 def purge_throttle(session, now: datetime) -> dict:
     """Delete counters whose window has ended: they no longer limit anything (Redis expires its own)."""
     result = session.execute(delete(Throttle).where(Throttle.window_end <= now))

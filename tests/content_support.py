@@ -131,3 +131,37 @@ def testing_extractor(data: bytes):
         hoard = bytearray(4 * 1024 ** 3)
         return str(len(hoard))
     return pdf_text(data)
+
+
+def reading_faults(session, after_article: int = 0, after_document: int = 0) -> list[str]:
+    """What a reader would stumble on in the articles and documents with ids past these: an article body
+    that opens with its summary, a full text that repeats its summary, an article that does not name its
+    publisher as the tree spells it, an organization named in the wrong case ("đảng bộ tỉnh thái bình")."""
+    from sqlalchemy import select
+
+    from handbook.content.sanitize import html_to_text
+    from handbook.organizations.models import Organization
+
+    names = [name for name in session.execute(select(Organization.name)).scalars() if name != name.lower()]
+    faults, texts = [], []
+    for title, summary, body, publisher in session.execute(
+        select(Article.title, Article.summary, Article.body_html, Organization.name)
+        .join(Organization, Organization.id == Article.organization_id).where(Article.id > after_article)
+    ):
+        body = html_to_text(body)
+        if summary and summary in body:
+            faults.append(f"the body of {title!r} repeats its summary")
+        if publisher not in f"{title} {summary}":
+            faults.append(f"{title!r} does not name its publisher {publisher!r}")
+        texts += [title, summary or "", body]
+    for title, summary, body in session.execute(
+        select(Document.title, Document.summary, Document.body_text).where(Document.id > after_document)
+    ):
+        if summary and summary in (body or ""):
+            faults.append(f"the full text of {title!r} repeats its summary")
+        texts += [title, summary or "", body or ""]
+    for text in texts:
+        lowered = text.lower()
+        faults += [f"{name!r} miswritten in {text!r}" for name in names
+                   if name.lower() in lowered and lowered.count(name.lower()) != text.count(name)]
+    return faults

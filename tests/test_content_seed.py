@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from content_support import reading_faults
 from handbook.content.models import Article, Document, ReadMark
 from handbook.content.seed import seed_content_activity, seed_demo_content
 from handbook.extensions import db
@@ -16,12 +17,14 @@ def _small_context(session, tree, seed=3):
     """The tree fixture (P, C1, C2, G1, G2, B1–B3) and its members as the province seeder would hand them over."""
     ctx = ActivityContext(rng=random.Random(seed), start=date(2025, 1, 1), end=date(2025, 12, 31))
     low, high = Organization.subtree_clause(session.get(Organization, tree["P"].id).path).clauses
-    for oid, path, kind in session.execute(
-        select(Organization.id, Organization.path, Organization.kind).where(low, high).order_by(Organization.path)
+    for oid, path, kind, name in session.execute(
+        select(Organization.id, Organization.path, Organization.kind, Organization.name)
+        .where(low, high).order_by(Organization.path)
     ):
         ctx.org_ids.append(oid)
         ctx.org_paths.append(path)
         ctx.org_kinds.append(kind)
+        ctx.org_names.append(name)
     for mid, oid in session.execute(
         select(Member.id, Member.organization_id).where(Member.organization_id.in_(ctx.org_ids)).order_by(Member.id)
     ):
@@ -79,3 +82,17 @@ def test_demo_content_has_real_documents_and_news(app, tree, client, auth, make)
     response = client.get(f"/documents/{doc_id}/files/{file_id}")
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert "35-NQ-TW.pdf" in response.headers["Content-Disposition"]
+
+
+def test_seeded_news_and_documents_read_as_written(app, tree):
+    """Do the demo's and the province's news and documents read as a person wrote them: no article opening
+    with its own summary, no full text repeating it, every organization named as the tree spells it
+    ("Đảng bộ tỉnh Thử", never "đảng bộ tỉnh thử")?"""
+    with app.app_context():
+        session = db.session
+        after_article = session.execute(select(func.coalesce(func.max(Article.id), 0))).scalar_one()
+        after_document = session.execute(select(func.coalesce(func.max(Document.id), 0))).scalar_one()
+        seed_demo_content(session, random.Random(2))
+        seed_content_activity(session, _small_context(session, tree), documents=40, articles=60, reader_share=0.0)
+        assert session.execute(select(func.count()).where(Article.id > after_article)).scalar_one() > 60
+        assert reading_faults(session, after_article, after_document) == []

@@ -86,4 +86,4 @@ def test_every_domain_registers_itself(app):
         "organizations", "auth", "audit", "privacy", "study", "content", "jobs"}
     endpoints = {view.endpoint for view in app.extensions["handbook_admin"]._views}
     assert {"organization", "member", "user", "audit", "correction", "pointrule", "article", "jobrun"} <= endpoints
-    assert [label for _position, label, _path, _icon in house.member_nav] == ["Trang chủ", "Tài liệu"]
+    assert [label for _position, label, _path, _icon in house.member_nav] == ["Trang chủ", "Tin tức", "Tài liệu"]

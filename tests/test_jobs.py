@@ -108,7 +108,7 @@ def test_a_failing_job_is_recorded_and_does_not_stop_the_next(app, monkeypatch):
 def test_scheduler_runs_every_job_nightly_in_vietnam_time(app):
     """Does the scheduler hold every job on a cron in Asia/Ho_Chi_Minh, one instance at a time, with
     missed runs coalesced, and does its next purge fall at 03:10 Vietnam time?"""
-    scheduler = build_scheduler(app, blocking=False)
+    scheduler = build_scheduler(app)
     scheduler.start(paused=True)  # job defaults apply once the scheduler holds the jobs
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}

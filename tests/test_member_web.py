@@ -11,7 +11,7 @@ from handbook.config import TestConfig
 from handbook.registry import add_member_nav, registry
 from support import csrf_token
 
-MEMBER_PAGES = ["/", "/help", "/offline", "/login", "/khong-co-trang-nay"]
+MEMBER_PAGES = ["/", "/help", "/offline", "/login", "/news/", "/documents/", "/bookmarks", "/khong-co-trang-nay"]
 
 
 @pytest.fixture
@@ -81,6 +81,8 @@ def test_service_worker_is_served_from_the_root(client):
     shell = json.loads(re.search(r"^const SHELL = (.*);$", source, re.M).group(1))
     assert "/offline" in shell
     assert any(url.startswith("/static/css/app.css?v=") for url in shell)
+    # the news and documents pages kept for offline reading need their own stylesheet too
+    assert any(url.startswith("/static/css/content.css?v=") for url in shell)
     for url in shell:
         assert client.get(url).status_code == 200, url
     assert re.search(r'^const VERSION = "[0-9a-f]{12}";$', source, re.M)
@@ -95,6 +97,23 @@ def test_manifest_makes_the_handbook_installable(client):
     assert manifest["lang"] == "vi" and manifest["start_url"] == "/" and manifest["display"] == "standalone"
     for icon in manifest["icons"]:
         assert client.get(icon["src"]).status_code == 200, icon
+
+
+def test_navigation_marks_the_section_of_each_reading_page(member_client):
+    """Do news and documents each light their own bottom entry (the read-later list under documents),
+    with the documents' two lists, and only they, sharing tabs?"""
+
+    def current(path):
+        html = member_client.get(path).get_data(as_text=True)
+        nav = re.search(r'<nav class="main-nav".*?</nav>', html, re.S).group(0)
+        tabs = re.search(r'<nav class="content-nav".*?</nav>', html, re.S)
+        return (re.findall(r'aria-current="page">.*?<span>([^<]+)</span>', nav, re.S),
+                re.findall(r">([^<]+)</a>", tabs.group(0)) if tabs else [])
+
+    assert current("/news/") == (["Tin tức"], [])
+    assert current("/documents/") == (["Tài liệu"], ["Thư viện", "Đọc sau"])
+    assert current("/bookmarks") == (["Tài liệu"], ["Thư viện", "Đọc sau"])
+    assert current("/help") == ([], [])
 
 
 def test_offline_page_holds_nothing_personal(member_client, tree):
@@ -113,8 +132,9 @@ def test_pages_are_ready_for_a_strict_content_security_policy(client, auth, tree
         auth.login(tree["member"])
     html = client.get(path).get_data(as_text=True)
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
-    assert re.search(r"\son[a-z]+\s*=", html) is None
-    assert re.search(r"\sstyle\s*=", html) is None
+    # inside a tag only: news written by others may quote "onerror=" as (escaped) text
+    assert re.search(r"<[^>]*\son[a-z]+\s*=", html) is None
+    assert re.search(r"<[^>]*\sstyle\s*=", html) is None
     assert re.search(r"<style\b", html) is None
     assert '<html lang="vi"' in html
 
@@ -184,8 +204,8 @@ def test_navigation_shows_only_features_that_exist():
     alone = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://").test_client()
     html = alone.get("/offline").get_data(as_text=True)
     assert re.findall(r'<li><a href="([^"]+)"[^>]*>.*?<span>([^<]+)</span>', html, re.S) == [
-        ("/", "Trang chủ"), ("/documents/", "Tài liệu")]
+        ("/", "Trang chủ"), ("/news/", "Tin tức"), ("/documents/", "Tài liệu")]
     client = _app_with_features((30, "Lịch", "/calendar/", "calendar")).test_client()
     html = client.get("/offline").get_data(as_text=True)
     labels = re.findall(r'<li><a href="([^"]+)"[^>]*>.*?<span>([^<]+)</span>', html, re.S)
-    assert labels == [("/", "Trang chủ"), ("/documents/", "Tài liệu"), ("/calendar/", "Lịch")]
+    assert labels == [("/", "Trang chủ"), ("/news/", "Tin tức"), ("/documents/", "Tài liệu"), ("/calendar/", "Lịch")]

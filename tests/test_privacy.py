@@ -4,6 +4,7 @@ import json
 
 
 from audit_support import entries_since, last_id
+from handbook.organizations.models import Member
 from support import AuthActions, csrf_token
 
 
@@ -80,12 +81,13 @@ def test_correction_request_reaches_the_secretary_only(client, auth, make, tree,
     assert "Kiến Xương, Thái Bình" not in other.get("/admin/correction/").get_data(as_text=True)
     assert other.get(f"/admin/correction/details/?id={entry.entity_id}").status_code == 404
 
-    # The secretary answers; the member sees the status.
-    stoken = csrf_token(secretary, f"/admin/correction/edit/?id={entry.entity_id}")
-    r = secretary.post(f"/admin/correction/edit/?id={entry.entity_id}",
-                       data={"csrf_token": stoken, "status": "accepted", "response": "Đã cập nhật"})
+    # The secretary accepts; the member sees the status and the record holds the new value.
+    stoken = csrf_token(secretary, f"/admin/correction/details/?id={entry.entity_id}")
+    r = secretary.post(f"/admin/correction/answer/?id={entry.entity_id}",
+                       data={"csrf_token": stoken, "decision": "accept", "version": "1"})
     assert r.status_code == 302
-    assert "Đã sửa" in client.get("/me/data").get_data(as_text=True)
+    page = client.get("/me/data").get_data(as_text=True)
+    assert "Đã sửa" in page and dbq(lambda s: s.get(Member, member.id).hometown) == "Kiến Xương, Thái Bình"
 
 
 def test_notice_is_acknowledged_at_first_login(client, auth, make, tree, app, dbq):
@@ -155,3 +157,27 @@ def test_cccd_is_masked_in_lists_details_and_exports(client, auth, make, tree):
     auth.logout()
     auth.login(user)
     assert b"034155555444" not in client.get("/").data
+
+
+def test_staff_who_are_members_get_the_notice_in_the_back_office_too(client, auth, make, tree, app, dbq):
+    """Is a secretary linked to a member record who has not acknowledged the notice sent to it from
+    /admin/, and back to /admin/ after; is an admin with no member record left alone?"""
+    from handbook.auth.models import User
+
+    member = make.member(tree["B2"], "Bí Thư Chưa Đọc")
+    secretary = make.user("secretary", tree["B2"], member)
+    dbq(lambda s: (s.execute(User.__table__.update().where(User.id.in_([secretary.id, tree["admin"].id]))
+                             .values(notice_version=None)), s.commit()))
+    auth.login(secretary)
+    r = client.get("/admin/")
+    assert r.status_code == 302 and r.location == "/me/notice?next=/admin/"
+    assert client.get("/me/data").status_code == 302
+    token = csrf_token(client, "/me/notice")
+    r = client.post("/me/notice?next=/admin/", data={"csrf_token": token})
+    assert r.status_code == 302 and r.location == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert dbq(lambda s: s.get(User, secretary.id).notice_version) == app.config["DATA_NOTICE_VERSION"]
+
+    admin = app.test_client()
+    AuthActions(admin).login(tree["admin"])
+    assert admin.get("/admin/").status_code == 200

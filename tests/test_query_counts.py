@@ -5,7 +5,7 @@ import itertools
 
 from sqlalchemy import func, select
 
-from content_support import make_article, make_document
+from content_support import attach, make_article, make_document, pdf_bytes
 from handbook.extensions import db
 from handbook.organizations.models import Member, utcnow
 from support import count_queries, logged_in_client
@@ -115,3 +115,46 @@ def test_member_home_queries_do_not_grow_with_reading_or_points(app, rollback_db
     many, page = _queries(client, rollback_db, "/")
     assert "60 tài liệu mới chưa đọc" in page and ": 60/" in page
     assert many.count == few.count, _message(few, many)
+
+
+def _mark_read(session, member, documents, articles) -> None:
+    """Read marks of ``member`` for these documents and articles, inserted together in one commit."""
+    session.execute(db.metadata.tables["read_mark"].insert(), [
+        {"member_id": member.id, "document_id": d.id, "article_id": None, "read_at": utcnow()} for d in documents
+    ] + [{"member_id": member.id, "document_id": None, "article_id": a.id, "read_at": utcnow()} for a in articles])
+    session.commit()
+
+
+def test_reading_pages_queries_do_not_grow_with_documents_news_files_or_reading(app, rollback_db, make, dbq):
+    """Do the library (opened and searched), the news feed (opened and searched), a document with its files
+    and an article run as many queries with 60 documents, articles, read marks and 5 files as with 5 and 1,
+    and no more than they need?"""
+    branch = make.org(make.org(kind="grassroots"), "branch")
+    member = make.member(branch)
+    client = logged_in_client(app, make.user("member", branch, member))
+    document = make_document(app, branch, "Nghị quyết đếm truy vấn 0")
+    article = make_article(app, branch, "Tin đếm truy vấn 0")
+    attach(app, document, pdf_bytes("Tep dem truy van"))
+    pages = ["/documents/", "/documents/?q=dem+truy", "/news/", "/news/?q=dem+truy",
+             f"/documents/{document.id}", f"/news/{article.id}"]
+
+    def add(count):
+        documents = [make_document(app, branch, f"Nghị quyết đếm truy vấn {next(_cards)}") for _ in range(count)]
+        articles = [make_article(app, branch, f"Tin đếm truy vấn {next(_cards)}") for _ in range(count)]
+        dbq(lambda s: _mark_read(s, member, documents, articles))
+
+    add(4)
+    few = {url: _queries(client, rollback_db, url) for url in pages}
+    assert "5 tài liệu" in few["/documents/?q=dem+truy"][1]
+    add(56)
+    for _ in range(4):
+        attach(app, document, pdf_bytes("Tep dem truy van"))
+    many = {url: _queries(client, rollback_db, url) for url in pages}
+    assert "61 tài liệu" in many["/documents/?q=dem+truy"][1]
+    assert many["/news/"][1].count("Đã đọc") == 20 and many[f"/documents/{document.id}"][1].count(".pdf") == 5
+    # Beyond loading the account: a list is one statement (page, total, read marks, years); a document or
+    # an article another (with its publisher, read mark, bookmark and files) and the member's points.
+    budget = dict(zip(pages, (2, 2, 2, 2, 3, 3)))
+    for url in pages:
+        assert many[url][0].count == few[url][0].count, f"{url}\n" + _message(few[url][0], many[url][0])
+        assert few[url][0].count <= budget[url], f"{url}\n{few[url][0]}"

@@ -388,6 +388,23 @@ def test_bulk_actions_with_forged_ids_touch_nothing_outside(app, as_role, dbq, m
     assert {row.id: _snapshot(dbq, view.model, row.id) for row in outside} == before
 
 
+@pytest.mark.parametrize("role", STAFF + ["member"])
+def test_correction_answers_outside_the_subtree_are_refused(as_role, dbq, make, tree, role):
+    """Does the correction screen's own action (accept / reject) refuse rows outside scope and forged ids
+    with 404 (403 for a member, who has no back office), changing nothing?"""
+    rows = _make_rows(make, tree, CorrectionRequest)
+    client = as_role(role)
+    outside = rows if role == "member" else _split(tree, role, rows)[1]
+    token = csrf_token(client, "/")
+    before = {row.id: _snapshot(dbq, CorrectionRequest, row.id) for row in outside}
+    for ident in [row.id for row in outside] + FORGED_IDS:
+        for decision in ("accept", "reject"):
+            r = client.post("/admin/correction/answer/", query_string={"id": ident}, data={
+                "csrf_token": token, "decision": decision, "response": "Bị sửa", "version": "1"})
+            assert r.status_code == (403 if role == "member" else 404), (ident, decision)
+    assert {row.id: _snapshot(dbq, CorrectionRequest, row.id) for row in outside} == before
+
+
 @pytest.mark.parametrize("screen", SCREENS)
 def test_member_role_gets_403_on_every_screen(app, as_role, dbq, make, tree, screen):
     """Is a member kept out of every screen and action of the back office?"""

@@ -276,3 +276,12 @@ def test_seeded_documents_come_with_real_pdf_files_and_the_point_rules(seeded):
         assert sample.original_name == sample.document.number.replace("/", "-") + ".pdf"
         rules = dict(db.session.execute(select(PointRule.source, PointRule.daily_cap)).all())
         assert rules == DEFAULT_DAILY_CAPS
+
+
+def test_seeded_news_and_documents_name_organizations_as_spelt(seeded):
+    """Does every seeded article name its publisher as the tree spells it ("Đảng bộ tỉnh Thái Bình", never
+    "đảng bộ tỉnh thái bình"), without opening on its own summary, and no document repeat its summary?"""
+    from content_support import reading_faults
+
+    with seeded.app_context():
+        assert reading_faults(db.session) == []

@@ -27,6 +27,44 @@ def test_user_sees_their_active_sessions(app, make, tree):
     assert page.count("Kết thúc phiên này") == 2 and "phiên này" in page
 
 
+WINDOWS_CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                 "Version/17.5 Mobile/15E148 Safari/604.1")
+
+
+def test_sessions_are_named_in_words(app, make, tree):
+    """Does the page name each device and browser in Vietnamese words instead of the raw user-agent string?"""
+    user = make.user("member", tree["B2"], make.member(tree["B2"], "Lý Thị Thiết Bị"))
+    for agent in (WINDOWS_CHROME, IPHONE_SAFARI):
+        c = app.test_client()
+        c.environ_base["HTTP_USER_AGENT"] = agent
+        AuthActions(c).login(user)
+    page = c.get("/me/sessions").get_data(as_text=True)
+    assert "Chrome 131 trên Windows 10 · máy tính" in page and "Safari trên iPhone · điện thoại" in page
+    assert "Mozilla/5.0" not in page and "Về trang quản trị" not in page
+
+
+def test_staff_open_their_sessions_inside_the_back_office(app, make, tree, dbq):
+    """Does a secretary's "Phiên đăng nhập của tôi" open in the back office (menu, way back to /admin/),
+    end a session back there, and does the member-layout page give staff a link back?"""
+    user = make.user("secretary", tree["B2"], make.member(tree["B2"], "Lý Văn Quản Trị"))
+    _other, desk = _devices(app, user, 2)
+    dashboard = desk.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/sessions/"' in dashboard and "Phiên đăng nhập của tôi" in dashboard
+    page = desk.get("/admin/sessions/").get_data(as_text=True)
+    assert page.count("Kết thúc phiên này") == 2 and 'href="/admin/"' in page and "navbar" in page
+    token = csrf_token(desk, "/admin/sessions/")
+    row_id = dbq(lambda s: s.execute(select(UserSession.id).where(UserSession.user_id == user.id)
+                                     .order_by(UserSession.id)).scalars().first())  # the other device's
+    r = desk.post(f"/me/sessions/{row_id}/end", data={"csrf_token": token, "next": "/admin/sessions/"})
+    assert r.status_code == 302 and r.location == "/admin/sessions/"
+    member_layout = desk.get("/me/sessions").get_data(as_text=True)
+    assert "Về trang quản trị" in member_layout and 'href="/admin/"' in member_layout
+    member = app.test_client()
+    AuthActions(member).login(tree["member"])
+    assert member.get("/admin/sessions/").status_code == 403
+
+
 def test_ending_a_session_kills_its_cookies(app, make, tree, dbq):
     """After ending the phone's session from the desktop, do the phone's session and remember cookies stop working?"""
     user = make.user("committee", tree["C1"])

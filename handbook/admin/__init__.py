@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
 from handbook.admin.base import StaffOnly
+from handbook.admin.menu import GROUPS
 from handbook.forms import TRANSLATIONS
 from handbook.registry import registry
 from handbook.scope import current_scope
@@ -47,5 +48,7 @@ def init_app(app):
         translations_path=TRANSLATIONS,
         csp_nonce_generator=csp_nonce,
     )
+    for group in GROUPS:  # placed now, so that the menu keeps this order; a group nobody may open is not shown
+        admin.add_category(group)
     app.extensions["handbook_admin"] = admin
     return admin

@@ -1,7 +1,9 @@
 """The scoped base view: every admin screen lists, counts, fetches, edits and exports through it."""
 import math
 import operator
+import re
 from array import array
+from collections import OrderedDict
 from datetime import date, datetime
 
 from flask import abort, flash, g, make_response, redirect, request, url_for
@@ -9,7 +11,11 @@ from flask_admin import expose
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import filters as model_filters
 from flask_admin.model import typefmt
+from flask_admin.model.form import converts
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from sqlalchemy import Date, DateTime, Integer, Numeric, Unicode, cast, inspect, or_, select
@@ -22,8 +28,8 @@ from handbook.audit.operations import clean, record, recorded_delete, recorded_s
 from handbook.auth.sessions import recent_login
 from handbook.clock import local_now, local_time
 from handbook.extensions import db
-from handbook.forms import Form
-from handbook.scope import parse_id, record_refusal, scoped
+from handbook.forms import Form, LocalDateTimeField, VietnameseDateField
+from handbook.scope import current_scope, parse_id, record_refusal, scoped, subtree_ids
 from handbook.security import check_rate
 from handbook.spreadsheets import Column, ascii_filename, csv_response, xlsx_response
 from handbook.text import like_pattern, without_control_characters
@@ -179,6 +185,73 @@ def _vn_datetime(view, value, name=None):
 VN_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _vn_datetime, date: _vn_date}
 
 
+def single_organization_scope() -> bool:
+    """Is the user's scope one organization with nothing below it (a branch secretary's)? Asked once a request."""
+    if "single_organization_scope" not in g:
+        scope = current_scope()
+        g.single_organization_scope = (
+            not scope.sees_all and scope.org_path is not None
+            and len(db.session.execute(subtree_ids(scope.org_path).limit(2)).all()) == 1
+        )
+    return g.single_organization_scope
+
+
+class VietnameseModelConverter(AdminModelConverter):
+    """Flask-Admin's form builder, with dates typed and shown as the lists show them (dd/mm/yyyy) and
+    times in Vietnam's time, each with the picker, instead of ISO text in UTC."""
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):
+        """A date column's field: dd/mm/yyyy."""
+        return VietnameseDateField(**field_args)
+
+    @converts("DateTime")
+    def convert_datetime(self, field_args, **extra):
+        """A time column's field: dd/mm/yyyy HH:MM in Vietnam's time."""
+        return LocalDateTimeField(**field_args)
+
+
+# A list filter's range, as the picker writes it ("01/01/2026 đến 31/03/2026") or as Flask-Admin did ("… to …").
+_RANGE = re.compile(r"\s+(?:đến|to)\s+")
+_RANGED = (model_filters.BaseDateBetweenFilter, model_filters.BaseDateTimeBetweenFilter)
+
+
+def _day_first(filter_class, parse):
+    """``filter_class`` reading its value, or its "a đến b" range, with ``parse`` (a form field's)."""
+    ranged = issubclass(filter_class, _RANGED)
+
+    def clean(self, value):
+        """The date, time or [start, end] in the URL; ValueError when it is none of them."""
+        values = [parse(part) for part in (_RANGE.split(value.strip()) if ranged else [value])]
+        if None in values or (ranged and (len(values) != 2 or values[0] > values[1])):
+            raise ValueError(value)
+        return values if ranged else values[0]
+
+    def validate(self, value):
+        """Can the value be read? (Flask-Admin drops the filter with a message when not.)"""
+        try:
+            self.clean(value)
+        except ValueError:
+            return False
+        return True
+
+    return type(filter_class.__name__, (filter_class,), {"clean": clean, "validate": validate})
+
+
+class VietnameseFilterConverter(FilterConverter):
+    """Flask-Admin's list filters, with dates and times read as the forms read them (dd/mm/yyyy, times
+    in Vietnam's time; ISO still taken) instead of ISO in UTC."""
+
+    date_filters = tuple(
+        _day_first(f, VietnameseDateField.parse) if issubclass(f, (model_filters.BaseDateFilter, *_RANGED)) else f
+        for f in FilterConverter.date_filters
+    )
+    datetime_filters = tuple(
+        _day_first(f, LocalDateTimeField.parse) if issubclass(f, (model_filters.BaseDateTimeFilter, *_RANGED)) else f
+        for f in FilterConverter.datetime_filters
+    )
+
+
 class StaffOnly:
     """Back-office access, for every view: the roles allowed in; anonymous users log in first, others get 403."""
 
@@ -203,6 +276,8 @@ class ScopedModelView(StaffOnly, ModelView):
     """
 
     form_base_class = Form  # Flask-WTF base: app-wide CSRFProtect expects its token
+    model_form_converter = VietnameseModelConverter
+    filter_converter = VietnameseFilterConverter()
     page_size = 25
     can_set_page_size = True
     page_size_options = (25, 50, 100)
@@ -226,6 +301,9 @@ class ScopedModelView(StaffOnly, ModelView):
     # Masked columns of the details page that may be revealed with a stated reason:
     # {shown column: (model attribute, label)}.
     sensitive_columns: dict = {}
+    # Columns (and the filters on them) that could only repeat the user's own organization when their
+    # scope is one organization with nothing below it: a branch secretary's list leaves them out.
+    own_organization_columns: tuple[str, ...] = ()
 
     # -- access -------------------------------------------------------------------------------
     def _may_edit(self) -> bool:
@@ -312,6 +390,30 @@ class ScopedModelView(StaffOnly, ModelView):
             else:
                 flash(self.get_invalid_value_msg(value, flt), "error")
         return kept
+    # -- columns shown ---------------------------------------------------------------------------
+    def _hides_own_organization(self) -> bool:
+        """Does this list leave out the columns that would repeat the user's one organization?"""
+        return bool(self.own_organization_columns) and single_organization_scope()
+
+    def shown_list_columns(self) -> list:
+        """The list's (column, label) pairs for this user; sort indices in URLs count these."""
+        if not self._hides_own_organization():
+            return self._list_columns
+        return [(c, label) for c, label in self._list_columns if c not in self.own_organization_columns]
+
+    def _get_column_by_idx(self, idx):
+        """The column a URL's sort index names, among the columns this user is shown."""
+        columns = self.shown_list_columns()
+        return columns[idx] if idx is not None and 0 <= idx < len(columns) else None
+
+    def _get_filter_groups(self):
+        """The "add filter" menu, without the filters on the user's one organization."""
+        groups = super()._get_filter_groups()
+        if groups and self._hides_own_organization():
+            hidden = {str(self.get_column_name(c)) for c in self.own_organization_columns}
+            groups = OrderedDict((name, items) for name, items in groups.items() if name not in hidden)
+        return groups
+
     # -- audit --------------------------------------------------------------------------------
     @property
     def audit_entity(self) -> str:
@@ -457,6 +559,8 @@ class ScopedModelView(StaffOnly, ModelView):
 
     def render(self, template, **kwargs):
         """Flask-Admin's page; 403 when this request's change was refused."""
+        if "list_columns" in kwargs:
+            kwargs["list_columns"] = self.shown_list_columns()
         page = super().render(template, **kwargs)
         return (page, 403) if g.get("refused") else page
 

@@ -5,3 +5,6 @@ MEMBERS = "Tổ chức & đảng viên"
 CONTENT = "Tin tức & tài liệu"
 STUDY = "Học tập"
 SYSTEM = "Hệ thống"
+
+# The order the groups take in the menu, whichever domain registers first.
+GROUPS = (MEMBERS, CONTENT, STUDY, SYSTEM)

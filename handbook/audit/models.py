@@ -36,6 +36,8 @@ ACTIONS = {
     "breach_lookup": "Tra cứu truy cập",
     "download_own": "Tải dữ liệu của tôi",
     "correction_request": "Yêu cầu sửa thông tin",
+    "correction_accept": "Chấp nhận yêu cầu sửa thông tin",
+    "correction_reject": "Không chấp nhận yêu cầu sửa thông tin",
 }
 
 

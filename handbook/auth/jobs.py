@@ -8,7 +8,8 @@ from handbook.auth.sessions import UserSession
 from handbook.jobs import job
 
 
-@job("purge-sessions", "Dọn phiên đăng nhập cũ", {"hour": 3, "minute": 10})
+@job("purge-sessions", "Dọn phiên đăng nhập cũ", {"hour": 3, "minute": 10},
+     about="Xoá khỏi trang Phiên đăng nhập các phiên đã kết thúc hoặc không còn dùng được quá thời hạn lưu giữ; nhật ký vẫn giữ các lần đăng nhập.")
 def purge_sessions(session, now: datetime) -> dict:
     """Delete sessions ended, or unused past the remember cookie's life, more than SESSION_RETENTION_DAYS
     ago: the audit trail keeps the logins; these rows only serve the "Phiên đăng nhập" page."""

@@ -7,10 +7,20 @@ from datetime import datetime, timedelta
 from flask import current_app, request
 from sqlalchemy import ForeignKey, Index, String, event, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from ua_parser import parse as parse_user_agent
 
 from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
-from handbook.scope import own_rows
+from handbook.scope import own_rows, scoped_select
+
+# ua-parser names the mobile and embedded builds apart ("Mobile Safari", "Chrome Mobile iOS",
+# "HeadlessChrome"): people know them by the browser's own name.
+_BROWSER_NAMES = {"Mobile Safari": "Safari", "Mobile Safari UI/WKWebView": "Safari", "Chrome Mobile": "Chrome",
+                  "Chrome Mobile iOS": "Chrome", "Chrome Mobile WebView": "Chrome", "HeadlessChrome": "Chrome",
+                  "Firefox Mobile": "Firefox", "Firefox iOS": "Firefox", "Edge Mobile": "Edge",
+                  "Samsung Internet": "Samsung Internet", "Coc Coc": "Cốc Cốc"}
+_SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
+_COMPUTERS = {"Windows", "Mac OS X", "Linux", "Ubuntu", "Fedora", "Debian", "Chrome OS", "FreeBSD"}
 
 
 def new_session_key() -> str:
@@ -44,8 +54,49 @@ class UserSession(db.Model):
         """Has this session not been ended?"""
         return self.revoked_at is None
 
+    @property
+    def device(self) -> str:
+        """The device and browser in words (``device_words``)."""
+        return device_words(self.user_agent)
+
     def __str__(self) -> str:
         return f"{self.user_id}: {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def device_words(user_agent: str | None) -> str:
+    """A browser's user-agent string as an older member reads it: "Chrome 131 trên Windows 10 · máy tính",
+    "Safari trên iPhone · điện thoại"; parsed where it is shown, never stored."""
+    parsed = parse_user_agent(user_agent or "")
+    agent, system, device = parsed.user_agent, parsed.os, parsed.device
+    if agent is None and system is None:
+        return "Thiết bị không rõ"
+    browser = "Trình duyệt không rõ"
+    if agent is not None:
+        browser = _BROWSER_NAMES.get(agent.family, agent.family)
+        # Safari's version is the system's: naming it says nothing more.
+        if agent.major and browser != "Safari":
+            browser = f"{browser} {agent.major}"
+    family = system.family if system else ""
+    device_family = device.family if device else ""
+    if device_family in ("iPhone", "iPad"):
+        place, kind = device_family, "điện thoại" if device_family == "iPhone" else "máy tính bảng"
+    elif family == "Android":
+        place = f"Android {system.major}" if system.major else "Android"
+        kind = "điện thoại" if "Mobile" in (user_agent or "") else "máy tính bảng"
+    elif family in _COMPUTERS:
+        name = _SYSTEM_NAMES.get(family, family)
+        place, kind = (f"{name} {system.major}" if family == "Windows" and system.major else name), "máy tính"
+    else:
+        place, kind = family or "", ""
+    words = f"{browser} trên {place}" if place else browser
+    return f"{words} · {kind}" if kind else words
+
+
+def open_sessions(session: Session) -> list[UserSession]:
+    """The current user's sessions not ended, the last active first."""
+    return session.execute(
+        scoped_select(UserSession).where(UserSession.revoked_at.is_(None)).order_by(UserSession.last_seen_at.desc())
+    ).scalars().all()
 
 
 def start_session(session: Session, user) -> UserSession:

@@ -18,4 +18,5 @@ def init_app(app):
     add_seeders(app, demo=seed_demo_content, province=seed_content_activity)
     add_seeders(app, province=seed_bookmarks)
     add_member_today(app, reading_today)
+    add_member_nav(app, 5, "Tin tức", "/news/", "news")
     add_member_nav(app, 10, "Tài liệu", "/documents/", "book")

@@ -39,6 +39,7 @@ class _PublishingView(ScopedModelView):
     """What the news and documents screens share: who may publish, defaults, stored files."""
 
     edit_roles = EDITORS
+    own_organization_columns = ("organization", "organization.code")
     column_select_related_list = None  # set per view
     form_choices = {"status": list(STATUSES.items())}
     form_ajax_refs = {"organization": {"fields": ["code", "name"], "placeholder": "Tìm tổ chức đăng"}}
@@ -266,6 +267,7 @@ class ReadMarkView(ScopedModelView):
     can_edit = False
     can_delete = False
     audits_listing = True
+    own_organization_columns = ("member.organization",)
     column_list = ["member", "member.organization", "document", "article", "read_at"]
     column_filters = ["read_at"]
     column_default_sort = ("read_at", True)

@@ -12,7 +12,8 @@ from handbook.jobs import job
 GRACE = timedelta(days=1)  # a file written by a save still in progress is younger than this
 
 
-@job("sweep-uploads", "Dọn tệp không còn dùng", {"hour": 3, "minute": 40})
+@job("sweep-uploads", "Dọn tệp không còn dùng", {"hour": 3, "minute": 40},
+     about="Xoá các tệp tải lên đã quá một ngày mà không tài liệu, tin tức nào dùng đến.")
 def sweep_orphan_uploads(session, now: datetime) -> dict:
     """Delete files in the upload folder that no attachment or article cover names, older than a day
     (a save that failed after writing its file leaves one)."""
@@ -34,7 +35,8 @@ def sweep_orphan_uploads(session, now: datetime) -> dict:
 
 
 # Every 30 s and without a period: each file is claimed on its own, so two schedulers never read the same one.
-@job("extract-text", "Trích xuất văn bản tệp tải lên", {"second": "*/30"}, period=None)
+@job("extract-text", "Trích xuất văn bản tệp tải lên", {"second": "*/30"}, period=None,
+     about="Đọc chữ trong các tệp PDF mới tải lên để tìm được chúng trong thư viện.")
 def extract_pending_text(session, now: datetime) -> dict:
     """Extract the text of files uploaded since the last run, each bounded in time and memory."""
     return extract_pending(session, now)

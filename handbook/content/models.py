@@ -61,8 +61,9 @@ class Article(PublishedContent, Versioned, db.Model):
     __tablename__ = "article"
     __table_args__ = (
         Index("ix_article_feed", "status", "published_at"),
-        # The home's "new for you": one organization's recent items without reading all its history.
-        Index("ix_article_organization_published", "organization_id", "published_at"),
+        # What a reader's organizations published, newest first: the feed counts it and picks a page's
+        # ids on the index alone, the home's "new for you" reads one organization's recent items.
+        Index("ix_article_audience", "organization_id", "status", "published_at", "pinned"),
         NEVER_REUSE_IDS,
     )
 
@@ -103,13 +104,30 @@ class Article(PublishedContent, Versioned, db.Model):
         return self.title or ""
 
 
-class Document(PublishedContent, Versioned, db.Model):
+class DocumentLabels:
+    """A document's type and level in Vietnamese, for the model and for the rows a list reads."""
+
+    __slots__ = ()
+
+    @property
+    def type_label(self) -> str:
+        """The type in Vietnamese."""
+        return DOCUMENT_TYPES.get(self.doc_type, self.doc_type)
+
+    @property
+    def level_label(self) -> str:
+        """The level in Vietnamese."""
+        return DOCUMENT_LEVELS.get(self.level, self.level)
+
+
+class Document(PublishedContent, DocumentLabels, Versioned, db.Model):
     """A party document (văn bản): resolution, regulation, directive... with its files."""
 
     __tablename__ = "document"
     __table_args__ = (
         Index("ix_document_library", "status", "issued_on"),
-        Index("ix_document_organization_published", "organization_id", "published_at"),
+        # As for articles: the library's count, oldest year and page ids, and the home's recent items.
+        Index("ix_document_audience", "organization_id", "status", "published_at", "issued_on"),
         NEVER_REUSE_IDS,
     )
 
@@ -145,16 +163,6 @@ class Document(PublishedContent, Versioned, db.Model):
     def _normalize_number(self, _key, value):
         """Numbers (số hiệu) are trimmed; an empty one is none."""
         return nfc(value) or None
-
-    @property
-    def type_label(self) -> str:
-        """The type in Vietnamese."""
-        return DOCUMENT_TYPES.get(self.doc_type, self.doc_type)
-
-    @property
-    def level_label(self) -> str:
-        """The level in Vietnamese."""
-        return DOCUMENT_LEVELS.get(self.level, self.level)
 
     def compute_search_key(self, removed=()) -> str:
         """Accent-free text of the title, number, issuer, summary, full text and files' text

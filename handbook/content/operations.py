@@ -14,6 +14,9 @@ from handbook.study.operations import award_points
 from handbook.text import like_pattern
 
 READ_SOURCE = "read"
+# Newest first, the id breaking ties so that pages never overlap.
+LIBRARY_ORDER = (Document.issued_on.desc().nulls_last(), Document.id.desc())
+FEED_ORDER = (Article.pinned.desc(), Article.published_at.desc(), Article.id.desc())
 
 
 def reference_of(item) -> str:
@@ -33,7 +36,7 @@ def library_query(scope: Scope, doc_type: str | None = None, level: str | None =
         query = query.where(Document.issued_on >= date(year, 1, 1), Document.issued_on < date(year + 1, 1, 1))
     for word in (q or "").split()[:8]:
         query = query.where(Document.search_key.like(like_pattern(word), escape="\\"))
-    return query.order_by(Document.issued_on.desc().nulls_last(), Document.id.desc())
+    return query.order_by(*LIBRARY_ORDER)
 
 
 def feed_query(scope: Scope, q: str | None = None):
@@ -41,7 +44,7 @@ def feed_query(scope: Scope, q: str | None = None):
     query = scoped(select(Article), Article, scope).where(Article.visible_now())
     for word in (q or "").split()[:8]:
         query = query.where(Article.search_key.like(like_pattern(word), escape="\\"))
-    return query.order_by(Article.pinned.desc(), Article.published_at.desc(), Article.id.desc())
+    return query.order_by(*FEED_ORDER)
 
 
 class PublishingError(ValueError):
@@ -82,26 +85,6 @@ def mark_read(session, member_id: int, item) -> tuple[bool, int]:
     return result is not None, awarded
 
 
-def has_read(session, member_id: int | None, item) -> bool:
-    """Has ``member_id`` marked ``item`` as read?"""
-    if not member_id:
-        return False
-    column = ReadMark.document_id if isinstance(item, Document) else ReadMark.article_id
-    return session.execute(
-        select(ReadMark.id).where(ReadMark.member_id == member_id, column == item.id)
-    ).first() is not None
-
-
-def read_ids(session, member_id: int | None, model, ids) -> set[int]:
-    """Which of ``ids`` (articles or documents) ``member_id`` has read."""
-    if not member_id or not ids:
-        return set()
-    column = ReadMark.document_id if model is Document else ReadMark.article_id
-    return set(session.execute(
-        select(column).where(ReadMark.member_id == member_id, column.in_(list(ids)))
-    ).scalars())
-
-
 def toggle_bookmark(session, user_id: int, document_id: int) -> bool:
     """Add the bookmark if missing, remove it if present; return whether it is now kept."""
     deleted = session.execute(
@@ -116,15 +99,6 @@ def toggle_bookmark(session, user_id: int, document_id: int) -> bool:
         .on_conflict_do_nothing(index_elements=["user_id", "document_id"])
     )
     return True
-
-
-def is_bookmarked(session, user_id: int | None, document_id: int) -> bool:
-    """Has ``user_id`` bookmarked ``document_id``?"""
-    if not user_id:
-        return False
-    return session.execute(
-        select(Bookmark.id).where(Bookmark.user_id == user_id, Bookmark.document_id == document_id)
-    ).first() is not None
 
 
 def bookmarks_query(scope: Scope):

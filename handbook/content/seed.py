@@ -38,11 +38,67 @@ TOPICS = [
     "công tác bảo vệ chính trị nội bộ", "sắp xếp tổ chức bộ máy tinh gọn, hiệu lực, hiệu quả",
     "công tác cán bộ và quy hoạch cán bộ", "phòng, chống thiên tai, dịch bệnh", "công tác tuyên giáo",
 ]
-NEWS_TOPICS = [
-    "Hội nghị học tập, quán triệt nghị quyết", "Kết quả sinh hoạt chi bộ chuyên đề", "Trao Huy hiệu Đảng cho đảng viên lão thành",
-    "Ra quân xây dựng nông thôn mới", "Tổng kết công tác xây dựng Đảng", "Kết nạp đảng viên mới",
-    "Hội nghị Ban Chấp hành mở rộng", "Tuyên dương đảng viên tiêu biểu", "Triển khai Sổ tay đảng viên điện tử",
-    "Kiểm tra, giám sát chuyên đề", "Gặp mặt kỷ niệm ngày thành lập Đảng", "Hướng dẫn đóng đảng phí trực tuyến",
+# Each news item: its title, the summary the feed shows and the article's own paragraphs, which go on
+# from the summary rather than repeat it. "{org}" is the publishing organization, named as it is spelt.
+NEWS = [
+    ("Hội nghị học tập, quán triệt nghị quyết",
+     "{org} tổ chức hội nghị học tập, quán triệt các nghị quyết mới của Đảng tới toàn thể cán bộ, đảng viên.",
+     ["Báo cáo viên truyền đạt những nội dung cơ bản, điểm mới của các nghị quyết và liên hệ với tình hình "
+      "thực tiễn của địa phương.",
+      "Sau hội nghị, mỗi đảng viên viết bài thu hoạch và xây dựng kế hoạch cá nhân thực hiện nghị quyết."]),
+    ("Kết quả sinh hoạt chi bộ chuyên đề",
+     "{org} đánh giá kết quả sinh hoạt chi bộ chuyên đề quý vừa qua tại các chi bộ trực thuộc.",
+     ["Nhiều chi bộ chọn chuyên đề sát với thực tiễn, khuyến khích đảng viên phát biểu, đóng góp ý kiến.",
+      "Thời gian tới, các chi bộ tiếp tục đổi mới nội dung, hình thức sinh hoạt, gắn với nhiệm vụ chính trị "
+      "của địa phương, đơn vị."]),
+    ("Trao Huy hiệu Đảng cho đảng viên lão thành",
+     "{org} trao Huy hiệu 30, 40, 50 năm tuổi Đảng cho các đảng viên lão thành.",
+     ["Thay mặt các đảng viên được nhận Huy hiệu, đồng chí đại diện bày tỏ niềm vinh dự, tự hào và hứa tiếp "
+      "tục giữ gìn phẩm chất, tư cách người đảng viên.",
+      "Dịp này, cấp ủy thăm hỏi, tặng quà các đảng viên cao tuổi có hoàn cảnh khó khăn."]),
+    ("Ra quân xây dựng nông thôn mới",
+     "Cán bộ, đảng viên {org} ra quân làm đường giao thông, vệ sinh môi trường, hưởng ứng phong trào xây dựng "
+     "nông thôn mới nâng cao.",
+     ["Các chi bộ phân công đảng viên phụ trách từng tuyến đường, vận động nhân dân hiến đất, góp ngày công.",
+      "Phong trào góp phần thay đổi diện mạo các thôn, xóm và củng cố niềm tin của nhân dân."]),
+    ("Tổng kết công tác xây dựng Đảng",
+     "{org} tổng kết công tác xây dựng Đảng năm qua và triển khai nhiệm vụ trọng tâm năm tới.",
+     ["Công tác giáo dục chính trị, tư tưởng được chú trọng; chất lượng sinh hoạt chi bộ từng bước nâng lên; "
+      "công tác phát triển đảng viên đạt chỉ tiêu đề ra.",
+      "Hội nghị chỉ ra những hạn chế cần khắc phục và thống nhất các giải pháp nâng cao năng lực lãnh đạo, "
+      "sức chiến đấu của tổ chức đảng."]),
+    ("Kết nạp đảng viên mới",
+     "{org} kết nạp đảng viên mới cho những quần chúng ưu tú đủ tiêu chuẩn, điều kiện.",
+     ["Buổi lễ được tiến hành trang trọng theo đúng quy định của Điều lệ Đảng; các đảng viên mới đọc lời "
+      "tuyên thệ trước cờ Đảng.",
+      "Cấp ủy phân công đảng viên chính thức giúp đỡ các đồng chí trong thời gian dự bị."]),
+    ("Hội nghị Ban Chấp hành mở rộng",
+     "{org} tổ chức hội nghị Ban Chấp hành mở rộng, đánh giá việc thực hiện nhiệm vụ sáu tháng đầu năm.",
+     ["Các đại biểu thảo luận những khó khăn, vướng mắc và đề xuất giải pháp hoàn thành nhiệm vụ cả năm.",
+      "Hội nghị cũng cho ý kiến về công tác cán bộ và một số nội dung quan trọng khác."]),
+    ("Tuyên dương đảng viên tiêu biểu",
+     "{org} tuyên dương các đảng viên tiêu biểu trong học tập và làm theo tư tưởng, đạo đức, phong cách "
+     "Hồ Chí Minh.",
+     ["Các đảng viên được tuyên dương đều là những tấm gương có nhiều đóng góp cho phong trào của địa phương, "
+      "đơn vị.",
+      "Việc tuyên dương nhằm lan tỏa những cách làm hay, tạo động lực thi đua trong toàn đảng bộ."]),
+    ("Triển khai Sổ tay đảng viên điện tử",
+     "{org} hướng dẫn cán bộ, đảng viên cài đặt và sử dụng Sổ tay đảng viên điện tử trên điện thoại.",
+     ["Ứng dụng giúp đảng viên đọc tài liệu, nhận thông báo và theo dõi điểm tích lũy mọi lúc, mọi nơi.",
+      "Các chi bộ cử đảng viên trẻ giúp những đồng chí cao tuổi làm quen với ứng dụng."]),
+    ("Kiểm tra, giám sát chuyên đề",
+     "Đoàn kiểm tra của {org} kiểm tra, giám sát chuyên đề việc thực hiện nhiệm vụ của các tổ chức đảng "
+     "trực thuộc.",
+     ["Các tổ chức đảng cơ bản thực hiện nghiêm các quy định; một số nơi còn chậm cập nhật hồ sơ, sổ sách.",
+      "Đoàn đề nghị các tổ chức đảng khắc phục ngay những tồn tại và báo cáo kết quả trong tháng tới."]),
+    ("Gặp mặt kỷ niệm ngày thành lập Đảng",
+     "{org} gặp mặt kỷ niệm ngày thành lập Đảng Cộng sản Việt Nam (3/2).",
+     ["Các đại biểu ôn lại chặng đường lịch sử vẻ vang của Đảng và những thành tựu của quê hương.",
+      "Dịp này, nhiều tập thể, cá nhân được biểu dương vì có thành tích xuất sắc trong công tác xây dựng Đảng."]),
+    ("Hướng dẫn đóng đảng phí trực tuyến",
+     "{org} hướng dẫn đảng viên đóng đảng phí qua tài khoản ngân hàng, thuận tiện và minh bạch.",
+     ["Mỗi khoản đảng phí được ghi nhận tự động; chi bộ theo dõi được tình hình thu nộp hằng tháng.",
+      "Đảng viên vẫn có thể nộp trực tiếp cho đồng chí được chi bộ phân công thu đảng phí."]),
 ]
 
 
@@ -57,14 +113,23 @@ def _between(rng: random.Random, low: datetime, high: datetime) -> datetime:
     return low + timedelta(seconds=rng.randrange(span))
 
 
+def _subject(title: str) -> str:
+    """What a document is about, to follow "về" inside a sentence: the part of a generated title after
+    "về", or a real document's title with its first letter in lower case (no title starts with a name)."""
+    about = title.split(" về ", 1)[1] if " về " in title else title
+    return about[:1].lower() + about[1:]
+
+
 def _document_row(rng, n, doc_type, level, org_id, issuing_body, suffix, issued_on, published_at, title=None, number=None):
-    """One document row with its search key."""
+    """One document row with its search key; its full text goes on from the summary, never repeats it."""
     title = title or f"{DOCUMENT_TYPES[doc_type]} về {rng.choice(TOPICS)}"
     number = number or f"{n}-{ABBREVIATIONS[doc_type]}/{suffix}"
-    summary = f"{issuing_body} ban hành {DOCUMENT_TYPES[doc_type].lower()} số {number} về {title.split(' về ', 1)[-1]}."
-    body = (f"Căn cứ Điều lệ Đảng; căn cứ Quy chế làm việc của {issuing_body}.\n"
-            f"{summary}\nCác cấp ủy, tổ chức đảng và đảng viên nghiêm túc quán triệt, triển khai thực hiện.")
     type_label = DOCUMENT_TYPES[doc_type]
+    summary = f"{issuing_body} ban hành {type_label.lower()} số {number} về {_subject(title)}."
+    body = (f"Căn cứ Điều lệ Đảng; căn cứ Quy chế làm việc của {issuing_body}.\n"
+            f"1. Các cấp ủy, tổ chức đảng quán triệt nội dung {type_label.lower()} đến toàn thể cán bộ, đảng viên.\n"
+            "2. Xây dựng kế hoạch thực hiện phù hợp với tình hình thực tế của địa phương, đơn vị.\n"
+            f"3. Định kỳ sơ kết, báo cáo kết quả thực hiện về {issuing_body}.")
     now = utcnow()
     return {
         "doc_type": doc_type, "number": number, "title": title, "issuing_body": issuing_body, "issued_on": issued_on,
@@ -75,19 +140,17 @@ def _document_row(rng, n, doc_type, level, org_id, issuing_body, suffix, issued_
     }
 
 
-def _article_row(rng, org_id, org_label, published_at, pinned=False, title=None):
-    """One article row with its sanitized body and search key."""
-    title = title or f"{rng.choice(NEWS_TOPICS)} tại {org_label}"
-    summary = f"{org_label}: {title.lower()}."
-    body = sanitize_html(
-        f"<p>{summary}</p><p>Các đồng chí đảng viên tham dự đầy đủ, thảo luận sôi nổi, thống nhất "
-        f"các nhiệm vụ trọng tâm thời gian tới.</p>"
-    )
+def _article_row(rng, org_id, org_name, published_at, pinned=False):
+    """One news item of ``org_name`` (spelt as the tree spells it) with its sanitized body and search key."""
+    topic, summary, paragraphs = rng.choice(NEWS)
+    title = f"{topic} tại {org_name}"
+    summary = summary.format(org=org_name)
+    body = sanitize_html("".join(f"<p>{paragraph}</p>" for paragraph in paragraphs))
     now = utcnow()
     return {
         "title": title, "summary": summary, "body_html": body, "organization_id": org_id, "status": "published",
         "published_at": published_at, "pinned": pinned, "points": rng.choice((0, 1, 1, 2)),
-        "search_key": search_key(f"{title} {summary} Các đồng chí đảng viên tham dự đầy đủ")[:8000],
+        "search_key": search_key(" ".join([title, summary, *paragraphs]))[:8000],
         "created_at": now, "updated_at": now,
     }
 
@@ -175,6 +238,7 @@ def seed_content_activity(session, ctx, documents: int = 2000, articles: int = 3
     root = ctx.org_ids[root_index]
     local = [ctx.org_ids[i] for i, k in enumerate(ctx.org_kinds) if k in ("committee", "grassroots")] or [root]
     committees = {ctx.org_ids[i] for i, k in enumerate(ctx.org_kinds) if k == "committee"}
+    name_of = dict(zip(ctx.org_ids, ctx.org_names))
     first_doc = session.execute(select(func.coalesce(func.max(Document.id), 0))).scalar_one()
     first_article = session.execute(select(func.coalesce(func.max(Article.id), 0))).scalar_one()
 
@@ -192,7 +256,7 @@ def seed_content_activity(session, ctx, documents: int = 2000, articles: int = 3
             row = _document_row(rng, n, doc_type, "province", root, "Tỉnh ủy", "TU", issued_on, published_at)
         else:
             org = rng.choice(local)
-            suffix, body = ("HU", "Ban Thường vụ Huyện ủy") if org in committees else ("ĐU", "Đảng ủy cơ sở")
+            suffix, body = ("HU", f"Ban Thường vụ {name_of[org]}") if org in committees else ("ĐU", name_of[org])
             row = _document_row(rng, n, rng.choice(types), "local", org, body, suffix, issued_on, published_at)
         doc_rows.append(row)
     insert_rows(session, Document.__table__, doc_rows)
@@ -201,8 +265,7 @@ def seed_content_activity(session, ctx, documents: int = 2000, articles: int = 3
     article_rows = []
     for _ in range(articles):
         org = root if rng.random() < 0.2 else rng.choice(local)
-        label = "Tỉnh" if org == root else ("huyện" if org in committees else "cơ sở")
-        article_rows.append(_article_row(rng, org, f"Đảng bộ {label}", _between(rng, start, end), pinned=rng.random() < 0.02))
+        article_rows.append(_article_row(rng, org, name_of[org], _between(rng, start, end), pinned=rng.random() < 0.02))
     insert_rows(session, Article.__table__, article_rows)
 
     # What each organization published: (is_document, id, published_at, points).

@@ -9,14 +9,11 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from handbook.content.models import DOCUMENT_LEVELS, DOCUMENT_TYPES, Article, Attachment, Document
-from handbook.scope import current_scope, get_scoped_or_404, scoped
-from handbook.content.operations import (
-    bookmarks_query, feed_query, has_read, is_bookmarked, library_query, mark_read, read_ids,
-    toggle_bookmark,
-)
+from handbook.scope import current_scope, get_scoped_or_404, parse_id, record_refusal
+from handbook.content.operations import bookmarks_query, mark_read, toggle_bookmark
+from handbook.content.queries import feed_page, library_page, reading
 from handbook.content.uploads import clean_filename, stored_path
 from handbook.extensions import db
 from handbook.paging import paginate
@@ -37,6 +34,21 @@ def _visible_or_404(model, ident):
     if not item.is_visible:
         abort(404)
     return item
+
+
+def _reading_or_404(model, ident):
+    """A published item the reader may see with what its page shows, in one query: (item, read, kept);
+    otherwise 404, audited as ``get_scoped_or_404`` does when the item is out of scope."""
+    ident = parse_id(ident)
+    if ident is None:
+        abort(404)
+    found = reading(db.session, model, ident, _reader(), current_user.member_id, current_user.id)
+    if found is None:
+        record_refusal(model, ident)
+        abort(404)
+    if not found[0].is_visible:
+        abort(404)
+    return found
 
 
 def _int_arg(name: str, low: int, high: int) -> int | None:
@@ -65,8 +77,7 @@ def news_feed():
     """The news feed: pinned first, then newest."""
     page = _int_arg("page", 1, 100000) or 1
     q = (request.args.get("q") or "").strip()[:100]
-    pagination = paginate(db.session, feed_query(_reader(), q), page, PER_PAGE)
-    seen = read_ids(db.session, current_user.member_id, Article, [a.id for a in pagination.items])
+    pagination, seen = feed_page(db.session, _reader(), current_user.member_id, page, PER_PAGE, q)
     return render_template("content/news_feed.html", pagination=pagination, q=q, seen=seen)
 
 
@@ -74,11 +85,8 @@ def news_feed():
 @login_required
 def article(id):
     """One article, its read button and the member's points."""
-    item = _visible_or_404(Article, id)
-    return render_template(
-        "content/article.html", item=item, read=has_read(db.session, current_user.member_id, item),
-        total=_points_context(),
-    )
+    item, read, _kept = _reading_or_404(Article, id)
+    return render_template("content/article.html", item=item, read=read, total=_points_context())
 
 
 @bp.route("/news/<int:id>/cover")
@@ -125,19 +133,15 @@ def read_article(id):
 @login_required
 def library():
     """The document library: filters by type, level and year, accent-free search, newest first."""
-    reader = _reader()
     doc_type = request.args.get("type") if request.args.get("type") in DOCUMENT_TYPES else None
     level = request.args.get("level") if request.args.get("level") in DOCUMENT_LEVELS else None
     year = _int_arg("year", 1930, 2100)
     page = _int_arg("page", 1, 100000) or 1
     q = (request.args.get("q") or "").strip()[:100]
-    pagination = paginate(db.session, library_query(reader, doc_type, level, year, q), page, PER_PAGE)
+    pagination, seen, oldest = library_page(
+        db.session, _reader(), current_user.member_id, page, PER_PAGE, doc_type, level, year, q)
     # From this year back to the oldest document's: one indexed MIN instead of a DISTINCT scan.
-    oldest = db.session.execute(
-        scoped(select(func.min(Document.issued_on)), Document, reader).where(Document.visible_now())
-    ).scalar()
     years = list(range(date.today().year, (oldest.year if oldest else date.today().year) - 1, -1))
-    seen = read_ids(db.session, current_user.member_id, Document, [d.id for d in pagination.items])
     filters = {"type": doc_type, "level": level, "year": year, "q": q or None}
     return render_template(
         "content/library.html", pagination=pagination, filters=filters, years=years, seen=seen,
@@ -150,10 +154,9 @@ def library():
 @login_required
 def document(id):
     """One document: its details, files, read mark and bookmark."""
-    item = _visible_or_404(Document, id)
+    item, read, kept = _reading_or_404(Document, id)
     return render_template(
-        "content/document.html", item=item, read=has_read(db.session, current_user.member_id, item),
-        bookmarked=is_bookmarked(db.session, current_user.id, item.id), total=_points_context(),
+        "content/document.html", item=item, read=read, bookmarked=kept, total=_points_context(),
         today=date.today(),
     )
 

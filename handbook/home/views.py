@@ -21,8 +21,8 @@ from handbook.organizations.models import Organization
 bp = Blueprint("home", __name__)
 
 THEME_COLOR = "#b71c1c"
-# What the service worker keeps from its install on: enough to draw any page and the offline notice.
-SHELL_FILES = ("css/app.css", "js/app.js", "icons/icon.svg")
+# What the service worker keeps from its install on: enough to draw any saved page and the offline notice.
+SHELL_FILES = ("css/app.css", "css/content.css", "js/app.js", "icons/icon.svg")
 
 
 @bp.route("/")

@@ -1,6 +1,7 @@
 """Back-office screens for the organization tree and the members."""
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import inspect, select
 from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
@@ -27,12 +28,44 @@ from handbook.organizations.operations import (
     child_kinds,
     move_organization,
 )
+from handbook.organizations.queries import ancestors, children, subtree_members_by_status
 from handbook.organizations.validation import MemberDataError, clean_member
 
 
 def _label(choices):
     """A list formatter showing the Vietnamese label of a coded value (the house's: exports read its choices)."""
     return choice_label(choices)
+
+
+def _org_link(view, org):
+    """An organization's name linking to its details."""
+    return Markup('<a href="{}">{}</a>').format(view.get_url(".details_view", id=org.id), org.name)
+
+
+def _chain(view, context, model, name):
+    """The organizations above, root first: each links to its details within the user's scope; the
+    ones above the user's own root are named, not linked (their details would be a 404)."""
+    scope = current_scope()
+    parts = [_org_link(view, org) if scope.allows_org(org) else org.name for org in ancestors(db.session, model)]
+    return Markup(" › ").join(parts) if parts else "— (cấp cao nhất)"
+
+
+def _children(view, context, model, name):
+    """The organizations directly below, as links, with their kind."""
+    rows = children(db.session, model, current_scope())
+    if not rows:
+        return "Không có"
+    items = (Markup("<li>{} <span class=\"text-muted\">({})</span></li>").format(_org_link(view, o), o.kind_label)
+             for o in rows)
+    return Markup('<ul class="list-unstyled mb-0" data-testid="children">{}</ul>').format(Markup("").join(items))
+
+
+def _member_count(view, context, model, name):
+    """How many members the organization and everything below it has, by status."""
+    counts = subtree_members_by_status(db.session, model, current_scope())
+    detail = ", ".join(f"{counts[s]} {label.lower()}" for s, label in MEMBER_STATUSES.items() if counts.get(s))
+    total = sum(counts.values())
+    return Markup('<span data-testid="member-count">{}</span>{}').format(total, f" ({detail})" if detail else "")
 
 
 class ParentCodeFilter(BaseSQLAFilter):
@@ -51,7 +84,7 @@ class OrganizationView(ScopedModelView):
     """The organization tree: committees see and manage their subtree."""
 
     column_list = ["code", "name", "kind", "parent", "depth"]
-    column_details_list = ["code", "name", "kind", "parent", "path", "created_at"]
+    column_details_list = ["code", "name", "kind", "chain", "children", "member_count", "created_at"]
     column_export_list = ["code", "name", "kind", "parent.code", "parent.name"]
     column_searchable_list = ["code", "name"]
     column_filters = ["kind", "depth", ParentCodeFilter(Organization.parent_id, "Mã tổ chức cấp trên")]
@@ -66,10 +99,13 @@ class OrganizationView(ScopedModelView):
         "parent.code": "Mã tổ chức cấp trên",
         "parent.name": "Tổ chức cấp trên",
         "depth": "Độ sâu",
-        "path": "Đường dẫn",
+        "chain": "Trực thuộc (từ cấp trên cùng)",
+        "children": "Tổ chức trực thuộc",
+        "member_count": "Số đảng viên (cả các tổ chức trực thuộc)",
         "created_at": "Ngày tạo",
     }
     column_formatters = {"kind": _label(ORG_KINDS)}
+    column_formatters_detail = {**column_formatters, "chain": _chain, "children": _children, "member_count": _member_count}
     column_formatters_export = {"kind": _label(ORG_KINDS)}
     form_columns = ["code", "name", "kind", "parent"]
     form_choices = {"kind": list(ORG_KINDS.items())}
@@ -115,6 +151,7 @@ class MemberView(ScopedModelView):
 
     edit_roles = ("admin", "committee", "secretary")
     audits_listing = True
+    own_organization_columns = ("organization", "organization.code", "organization.name")
     sensitive_columns = {"national_id_masked": ("national_id", "Số CCCD")}
     column_list = ["full_name", "card_number", "date_of_birth", "gender", "organization", "position", "status", "phone"]
     column_details_list = [

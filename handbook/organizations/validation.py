@@ -137,3 +137,37 @@ def clean_member(values: dict, today: date | None = None) -> dict:
         raise MemberDataError(errors)
     return cleaned
 
+
+
+def parse_date(value: str | None, label: str = "Ngày") -> date:
+    """A date typed the Vietnamese way, dd/mm/yyyy (also with - or .), as a ``date``; ``label`` names it in the message."""
+    match = re.fullmatch(r"\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*", value or "")
+    try:
+        if not match:
+            raise ValueError
+        day, month, year = (int(part) for part in match.groups())
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{label} phải ghi theo dạng ngày/tháng/năm, ví dụ 18/09/1972.") from None
+
+
+def _errors(values: dict, today: date | None) -> dict[str, str]:
+    """What ``clean_member`` finds wrong with ``values`` (nothing: empty)."""
+    try:
+        clean_member(values, today)
+    except MemberDataError as exc:
+        return exc.errors
+    return {}
+
+
+def clean_change(record: dict, field: str, value, today: date | None = None):
+    """The value to store when ``field`` of a record (``record``: its current values, dates included)
+    becomes ``value``; ``MemberDataError`` names what is wrong with the value and what it breaks elsewhere,
+    leaving aside faults the rest of the record already had."""
+    before = _errors(record, today)
+    caused = {f: message for f, message in _errors({**record, field: value}, today).items()
+              if f == field or before.get(f) != message}
+    if caused:
+        raise MemberDataError(caused)
+    clean = _CLEANERS.get(field)
+    return clean(value) if clean else value

@@ -6,38 +6,22 @@ import io
 from sqlalchemy import select
 
 from handbook.audit.models import AuditEntry
-from handbook.clock import local_date, local_time
-from handbook.organizations.models import GENDERS, MEMBER_LABELS, THEORY_LEVELS, Organization
+from handbook.clock import local_time
+from handbook.organizations.models import MEMBER_LABELS, Organization
 from handbook.pdf import vietnamese_fonts
 from handbook.privacy.models import CorrectionRequest
+from handbook.privacy.operations import value_text
 from handbook.scope import scoped_select
 from handbook.text import without_control_characters
 
 
 
 def record_fields(member) -> list[tuple[str, str]]:
-    """The member's record as (label, value) pairs; the CCCD stays masked."""
-    values = {
-        "full_name": member.full_name,
-        "card_number": member.card_number,
-        "date_of_birth": local_date(member.date_of_birth),
-        "gender": GENDERS.get(member.gender, member.gender or ""),
-        "ethnicity": member.ethnicity or "",
-        "religion": member.religion or "",
-        "hometown": member.hometown or "",
-        "admitted_on": local_date(member.admitted_on),
-        "official_on": local_date(member.official_on),
-        "status": member.status_label,
-        "organization": member.organization.name,
-        "position": member.position_label,
-        "occupation": member.occupation or "",
-        "education": member.education or "",
-        "theory_level": THEORY_LEVELS.get(member.theory_level, member.theory_level or ""),
-        "phone": member.phone or "",
-        "email": member.email or "",
-        "national_id": member.national_id_masked,
-    }
-    return [(MEMBER_LABELS[field], value) for field, value in values.items()]
+    """The member's record as (label, value) pairs, as the member reads it; the CCCD stays masked."""
+    named = {"card_number": member.card_number, "status": member.status_label,
+             "organization": member.organization.name, "position": member.position_label}
+    return [(label, named[field] if field in named else value_text(field, getattr(member, field), masked=True))
+            for field, label in MEMBER_LABELS.items()]
 
 
 def who_opened(session, member_id: int, viewer_id: int | None = None):
@@ -76,8 +60,8 @@ def own_data(session, user) -> dict:
             "thong_bao_du_lieu": {"phien_ban": user.notice_version, "xac_nhan_luc": local_time(user.notice_acknowledged_at)},
         },
         "yeu_cau_sua": [
-            {"thong_tin": c.field_label, "gia_tri_de_nghi": c.requested_value, "ghi_chu": c.note or "",
-             "trang_thai": c.status_label, "gui_luc": local_time(c.created_at), "xu_ly_luc": local_time(c.handled_at)}
+            {"thong_tin": c.field_label, "gia_tri_de_nghi": c.requested_value_shown, "ghi_chu": c.note or "",
+             "trang_thai": c.status_label, "tra_loi": c.response or "", "gui_luc": local_time(c.created_at), "xu_ly_luc": local_time(c.handled_at)}
             for c in corrections
         ],
         "nguoi_da_xem_ho_so": [

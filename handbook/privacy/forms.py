@@ -1,5 +1,5 @@
 """Forms of the member's rights and account pages."""
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from handbook.forms import Form
@@ -15,6 +15,13 @@ class CorrectionForm(Form):
         validators=[DataRequired("Vui lòng nhập giá trị đúng."), Length(max=300, message="Tối đa 300 ký tự.")],
     )
     note = TextAreaField("Ghi chú (căn cứ, giấy tờ kèm theo)", validators=[Optional(), Length(max=1000, message="Tối đa 1000 ký tự.")])
+
+
+class AnswerForm(Form):
+    """The secretary's answer to a correction request, for the request as it was when the page was loaded."""
+
+    version = IntegerField(widget=HiddenField.widget)
+    response = TextAreaField("Lý do / trả lời đảng viên", validators=[Optional(), Length(max=1000, message="Tối đa 1000 ký tự.")])
 
 
 class PasswordChangeForm(Form):

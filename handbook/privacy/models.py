@@ -10,6 +10,7 @@ from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import MEMBER_LABELS, Member
 from handbook.scope import by_member
+from handbook.text import mask_national_id
 from handbook.versioning import Versioned
 
 CORRECTION_STATUSES = {
@@ -37,7 +38,10 @@ class CorrectionRequest(Versioned, db.Model):
     field: Mapped[str] = mapped_column(String(40))
     requested_value: Mapped[str] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
+    # The record's value when the request was accepted (masked for the CCCD), kept for its history.
+    previous_value: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    # The secretary's answer: the reason, when the request is not accepted.
     response: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -50,6 +54,16 @@ class CorrectionRequest(Versioned, db.Model):
     def field_label(self) -> str:
         """The field in Vietnamese."""
         return CORRECTABLE_FIELDS.get(self.field, self.field)
+
+    @property
+    def requested_value_shown(self) -> str:
+        """The requested value as pages and exports show it: a CCCD masked, as everywhere."""
+        return mask_national_id(self.requested_value) if self.field == "national_id" else self.requested_value
+
+    @property
+    def is_pending(self) -> bool:
+        """Is the request still waiting for an answer?"""
+        return self.status == "pending"
 
     @property
     def status_label(self) -> str:

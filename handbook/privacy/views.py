@@ -8,27 +8,29 @@ from flask_login import current_user, login_required, login_user
 from handbook.audit.operations import record
 from handbook.auth import attempts
 from handbook.auth.models import User
-from handbook.auth.sessions import UserSession, current_session, recent_login
+from handbook.auth.sessions import UserSession, current_session, open_sessions, recent_login
 from handbook.clock import utcnow
 from handbook.clock import local_time
 from handbook.extensions import db
 from handbook.privacy.export import own_data, own_data_pdf, record_fields, who_opened
 from handbook.privacy.forms import ConfirmForm, CorrectionForm, PasswordChangeForm, ReauthForm
-from handbook.privacy.models import CorrectionRequest
+from handbook.privacy.models import CORRECTABLE_FIELDS, CorrectionRequest
+from handbook.privacy.operations import CHOICE_FIELDS, ask_correction
 from handbook.scope import get_scoped_or_404, scoped_select
 from handbook.security import safe_next
 from handbook.security import check_rate
 
 bp = Blueprint("privacy", __name__, url_prefix="/me")
 
-# Pages a member may reach before acknowledging the data notice.
+# Pages a user may reach before acknowledging the data notice.
 NOTICE_EXEMPT = {"privacy.notice", "auth.logout", "auth.login", "static", "home.healthz"}
 
 
 @bp.before_app_request
 def require_notice():
-    """Until a member has acknowledged the current data notice, every page leads to it."""
-    if not current_user.is_authenticated or current_user.role != "member":
+    """Until a user linked to a member record (a member, or staff who are members too) has acknowledged
+    the current data notice, every page, the back office's included, leads to it."""
+    if not current_user.is_authenticated or current_user.member_id is None:
         return None
     version = current_app.config.get("DATA_NOTICE_VERSION")
     if not version or current_user.notice_version == version or request.endpoint in NOTICE_EXEMPT:
@@ -72,41 +74,46 @@ def notice():
     return render_template("privacy/notice.html", form=form, version=version)
 
 
+def _my_data_page(form):
+    """"Dữ liệu của tôi" with ``form`` as the correction form."""
+    member = _require_member()
+    corrections = db.session.execute(
+        scoped_select(CorrectionRequest).where(CorrectionRequest.member_id == member.id)
+        .order_by(CorrectionRequest.created_at.desc(), CorrectionRequest.id.desc())
+    ).scalars().all()
+    return render_template(
+        "privacy/my_data.html", member=member, fields=record_fields(member),
+        opened=who_opened(db.session, member.id, current_user.id), corrections=corrections, form=form,
+        choice_hints=[(CORRECTABLE_FIELDS[f], list(choices.values())) for f, choices in CHOICE_FIELDS.items()],
+    )
+
+
 @bp.route("/data")
 @login_required
 def my_data():
     """"Dữ liệu của tôi": the record, who opened it, correction requests, downloads."""
-    member = _require_member()
-    corrections = db.session.execute(
-        scoped_select(CorrectionRequest).where(CorrectionRequest.member_id == member.id)
-        .order_by(CorrectionRequest.created_at.desc())
-    ).scalars().all()
-    return render_template(
-        "privacy/my_data.html", member=member, fields=record_fields(member),
-        opened=who_opened(db.session, member.id, current_user.id), corrections=corrections, form=CorrectionForm(),
-    )
+    return _my_data_page(CorrectionForm())
 
 
 @bp.route("/data/corrections", methods=["POST"])
 @login_required
 def request_correction():
-    """Send a correction request to the member's secretary."""
+    """Send a correction request to the member's secretary; a value the record's rules refuse is not saved."""
     member = _require_member()
     form = CorrectionForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
-        # The page again, with what was typed and why it was refused; nothing is saved.
-        return my_data(), 400
-    row = CorrectionRequest(member_id=member.id, field=form.field.data, requested_value=form.requested_value.data.strip(),
-                            note=(form.note.data or "").strip() or None)
-    db.session.add(row)
-    db.session.flush()
-    record("correction_request", "correction_request", row.id, detail={"field": row.field}, subjects=[member.id])
-    db.session.commit()
-    flash("Đã gửi yêu cầu sửa thông tin tới chi bộ.", "info")
-    return redirect(url_for("privacy.my_data"))
+    if form.validate_on_submit():
+        try:
+            ask_correction(db.session, member, form.field.data, form.requested_value.data,
+                           (form.note.data or "").strip())
+        except ValueError as exc:
+            form.requested_value.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Đã gửi yêu cầu sửa thông tin tới chi bộ.", "info")
+            return redirect(url_for("privacy.my_data"))
+    db.session.rollback()
+    # The page again, with what was typed and why it was refused; nothing is saved.
+    return _my_data_page(form), 400
 
 
 @bp.route("/data/download.<fmt>")
@@ -134,12 +141,10 @@ def download(fmt):
 @bp.route("/sessions")
 @login_required
 def sessions():
-    """"Phiên đăng nhập": the user's open sessions, each with a button to end it."""
-    rows = db.session.execute(
-        scoped_select(UserSession).where(UserSession.revoked_at.is_(None)).order_by(UserSession.last_seen_at.desc())
-    ).scalars().all()
+    """"Phiên đăng nhập": the user's open sessions, each named in words, with a button to end it."""
     current = current_session()
-    return render_template("privacy/sessions.html", rows=rows, current_id=current.id if current else None, form=ConfirmForm())
+    return render_template("privacy/sessions.html", rows=open_sessions(db.session),
+                           current_id=current.id if current else None, form=ConfirmForm())
 
 
 @bp.route("/sessions/<int:session_id>/end", methods=["POST"])
@@ -155,7 +160,8 @@ def end_session(session_id):
         record("session_end", "user_session", row.id)
         db.session.commit()
     flash("Đã kết thúc phiên đăng nhập.", "info")
-    return redirect(url_for("privacy.sessions"))
+    # Back to the page the button was on: the member's, or the back office's.
+    return redirect(safe_next(request.form.get("next"), url_for("privacy.sessions")))
 
 
 @bp.route("/password", methods=["GET", "POST"])

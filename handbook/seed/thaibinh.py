@@ -15,7 +15,7 @@ dicts with ids you assign, ``handbook.bulk.insert_rows(session, MyModel.__table_
 the number of rows or a dict of rows per table; leave the commit to the caller) and register it in
 the domain's ``init_app`` with ``registry.add_seeders(app, province=seed_my_table)``. ``ctx`` gives
 the random generator, the date range and the ids you need: organizations (ids, paths, kinds,
-parents), members with their branches, and accounts per role. The first tables get their year too:
+names, parents), members with their branches, and accounts per role. The first tables get their year too:
 members' ``updated_at`` and accounts' ``last_login_at`` fall in it.
 """
 from __future__ import annotations
@@ -87,6 +87,7 @@ class ActivityContext:
     org_ids: list[int] = field(default_factory=list)
     org_paths: list[str] = field(default_factory=list)
     org_kinds: list[str] = field(default_factory=list)
+    org_names: list[str] = field(default_factory=list)
     org_parent_ids: list[int | None] = field(default_factory=list)
     member_ids: list[int] = field(default_factory=list)
     member_branch_ids: list[int] = field(default_factory=list)
@@ -170,6 +171,7 @@ class _Builder:
         self.ctx.org_ids.append(org_id)
         self.ctx.org_paths.append(path)
         self.ctx.org_kinds.append(kind)
+        self.ctx.org_names.append(name)
         self.ctx.org_parent_ids.append(row["parent_id"])
         return row
 

@@ -8,7 +8,8 @@ from support import PASSWORD
 
 def test_member_reads_a_document_on_a_phone(app, live_server, phone_page, make, tree, tmp_path, monkeypatch):
     """On a 360×740 screen, can a member find "Nghị quyết" by typing "nghi quyet", open it, mark it read
-    and see the points added, with nothing wider than the screen?"""
+    with a button that says what it does and what it earns, and see it read and the points added, with
+    nothing wider than the screen?"""
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
     member = make.member(tree["B2"], "Đỗ Thị Thu Hằng")
     user = make.user("member", tree["B2"], member)
@@ -32,11 +33,13 @@ def test_member_reads_a_document_on_a_phone(app, live_server, phone_page, make, 
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("number").inner_text() == "99-NQ/TW"
     assert page.get_by_test_id("points-total").inner_text() == "0"
-    page.get_by_test_id("mark-read").click()
+    page.get_by_role("button", name="Đánh dấu đã đọc +3 điểm").click()
     page.wait_for_load_state("networkidle")
     assert "+3 điểm" in page.locator(".flash").inner_text()
     assert page.get_by_test_id("points-total").inner_text() == "3"
     assert re.search("Bạn đã đọc", page.get_by_test_id("read-state").inner_text())
+    # Read is a state now, not a button to press again.
+    assert page.get_by_role("button", name=re.compile("đã đọc", re.I)).count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     save_screenshot(page, "document-read-360")
     assert page.js_errors == []

@@ -51,20 +51,32 @@
     }).catch(function () { /* no worker (private mode, old browser): the site still works online */ });
   }
 
-  // The offline page lists what can still be read.
+  // The offline page lists what can still be read: each saved page once (a search or a second page
+  // of a list is the same page), the home first, each link to a copy that is really kept.
   var list = document.getElementById("saved-pages");
-  if (list && window.caches) {
+  var intro = document.getElementById("saved-intro");
+  if (list && intro && window.caches) {
     caches.open(PAGES_CACHE).then(function (cache) {
       return cache.keys().then(function (requests) {
-        return Promise.all(requests.map(function (req) {
+        var byPath = {};
+        requests.forEach(function (req) {
+          var url = new URL(req.url);
+          var kept = byPath[url.pathname];
+          if (!kept || (kept.search && !url.search)) { byPath[url.pathname] = { req: req, search: url.search }; }
+        });
+        return Promise.all(Object.keys(byPath).map(function (path) {
+          var req = byPath[path].req;
           return cache.match(req, { ignoreVary: true }).then(function (res) { return res.text(); })
             .then(function (html) {
-              var title = new DOMParser().parseFromString(html, "text/html").title || req.url;
-              return { url: req.url, title: title.replace(/ · Sổ tay đảng viên$/, "") };
+              var title = new DOMParser().parseFromString(html, "text/html").title || path;
+              return { url: req.url, path: path, title: title.replace(/ · Sổ tay đảng viên$/, "") };
             });
         }));
       });
     }).then(function (pages) {
+      pages.sort(function (a, b) {
+        return (a.path === "/" ? -1 : b.path === "/" ? 1 : a.title.localeCompare(b.title, "vi"));
+      });
       pages.forEach(function (page) {
         var li = document.createElement("li");
         var a = document.createElement("a");
@@ -73,8 +85,8 @@
         li.appendChild(a);
         list.appendChild(li);
       });
-      var empty = document.getElementById("saved-empty");
-      if (empty) { empty.textContent = pages.length ? "" : "Chưa có trang nào được lưu trên máy này."; }
+      intro.textContent = pages.length ? "Các trang dưới đây đã được lưu trên máy này, mở được cả khi không có mạng:"
+        : "Chưa có trang nào được lưu trên máy này. Khi có mạng, những trang bạn mở sẽ được lưu để đọc lại lúc mất mạng.";
     }).catch(function () {});
   }
 })();
