@@ -9,7 +9,7 @@ import urllib.request
 
 from bench.run import (
     LIBRARY_SEARCH, ROUNDS, USER_AGENT, Figure, _combine, _free_port, _login_cookie, _serve, _wait_until_up,
-    ensure_wrk, run_wrk,
+    ensure_wrk, member_page_figures, run_wrk,
 )
 
 FLOOR = "/_bench/lookup"
@@ -98,13 +98,6 @@ def measure_member_pages(url: str, password: str, duration: int, connections: in
             clean = load["non_2xx"] == 0 and floor["non_2xx"] == 0
             detail = {"page": load, "floor": floor, "path": pages[name], "login": login,
                       "connections": connections, "duration_s": duration, "workers": workers, "env": env_extra}
-            figures += [
-                Figure(name=f"{name}{label}, req/s ({connections} connections)", value=load["rps"], unit="req/s",
-                       floor=floor["rps"], floor_label="one indexed lookup, same server", goal="≥ 30% of the floor",
-                       met=clean and load["rps"] >= 0.3 * floor["rps"], detail=detail),
-                Figure(name=f"{name}{label}, p99 ({connections} connections)", value=load["p99_ms"], unit="ms",
-                       floor=floor["p99_ms"], floor_label="one indexed lookup, same server", goal="≤ 50 ms",
-                       met=clean and load["p99_ms"] <= 50, detail=detail),
-            ]
+            figures += member_page_figures(f"{name}{label}", load, floor, clean, connections, detail)
     return figures
 
