@@ -116,6 +116,15 @@ def test_navigation_marks_the_section_of_each_reading_page(member_client):
     assert current("/help") == ([], [])
 
 
+def test_a_staff_account_without_a_record_is_greeted_without_its_login_in_the_heading(client, auth, tree):
+    """Does an admin with no member record get a plain greeting (a login in the heading broke
+    mid-word on a phone) and the login named where the missing record is explained?"""
+    auth.login(tree["admin"])
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(r"<h1>Xin chào</h1>", html)
+    assert f"Tài khoản <strong>{tree['admin'].login}</strong> chưa gắn với hồ sơ đảng viên." in html
+
+
 def test_offline_page_holds_nothing_personal(member_client, tree):
     """Is the offline page, which the service worker keeps for anyone using the phone, free of the
     member's name and of form tokens?"""
