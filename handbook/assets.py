@@ -2,7 +2,7 @@
 import hashlib
 import os
 
-from flask import Flask, current_app, request, send_from_directory, url_for
+from flask import Flask, current_app, has_request_context, request, send_from_directory, url_for
 
 # A year: the URL changes whenever the content does, so a cached copy is never stale.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -26,11 +26,15 @@ def file_hashes(static_folder: str) -> dict[str, str]:
 
 
 def static_url(filename: str) -> str:
-    """URL of a static file carrying its content hash (``?v=``), so it can be cached for a year."""
-    version = current_app.extensions["static_hashes"].get(filename)
-    if version is None:
-        return url_for("static", filename=filename)
-    return url_for("static", filename=filename, v=version)
+    """URL of a static file carrying its content hash (``?v=``), so it can be cached for a year; built
+    once per process and mount point, as every page asks for the same few."""
+    key = (request.script_root if has_request_context() else None, filename)
+    urls = current_app.extensions["static_urls"]
+    url = urls.get(key)
+    if url is None:
+        version = current_app.extensions["static_hashes"].get(filename)
+        url = urls[key] = url_for("static", filename=filename, v=version) if version else url_for("static", filename=filename)
+    return url
 
 
 def static_version() -> str:
@@ -62,6 +66,7 @@ def init_app(app: Flask) -> None:
     from handbook.extensions import compress
 
     app.extensions["static_hashes"] = file_hashes(app.static_folder)
+    app.extensions["static_urls"] = {}  # (mount point, file) -> URL, filled by static_url
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.jinja_env.globals["static_url"] = static_url
     app.after_request(_cache_headers)

@@ -75,11 +75,9 @@ class Config:
     SESSION_TOUCH_SECONDS = int(os.environ.get("SESSION_TOUCH_SECONDS", "60"))
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     FORCE_HSTS = _bool("FORCE_HSTS")  # behind a proxy that terminates TLS
-    # With Redis the security limits (and Flask-Limiter) count there; without it, in the database:
+    # With Redis the security limits count there; without it, in the database:
     # either way every worker shares them (handbook/throttle.py).
     REDIS_URL = os.environ.get("REDIS_URL") or None
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour")
     EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "10/minute;100/hour")
 

@@ -3,13 +3,10 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, request
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from handbook.throttle import hit, purge_throttle
-
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def csp_nonce() -> str:
@@ -74,12 +71,9 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def init_app(app) -> None:
-    """Bind the limiter (in Redis when REDIS_URL is set, else in memory) and the headers."""
-    # Flask-Limiter no longer guards the security limits (handbook.throttle does, shared by every
-    # worker); whatever it limits still shares Redis when there is one.
-    if app.config.get("REDIS_URL") and app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
-    limiter.init_app(app)
+    """Register the purge of the rate-limit counters and the headers."""
+    # The limits are handbook.throttle's counters, shared by every worker: no Flask-Limiter instance
+    # is bound, as it limited nothing yet cost every request a check (a tenth of a member page).
     from handbook.registry import add_jobs
 
     add_jobs(app, purge_throttle)

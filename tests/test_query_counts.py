@@ -95,6 +95,21 @@ def test_admin_member_list_queries_do_not_grow_with_members(app, rollback_db, ma
     assert many.count == few.count, _message(few, many)
 
 
+def test_a_member_page_of_its_own_nothing_reads_the_account_in_one_statement(app, rollback_db, make):
+    """Does every signed-in page start from one statement (the account, its login session, its member
+    record and branch, its scope), so that a page with no query of its own, the help, runs just that,
+    and a static file none?"""
+    branch = make.org(make.org(kind="grassroots"), "branch", "Chi bộ Một Câu Lệnh")
+    client = logged_in_client(app, make.user("secretary", branch, make.member(branch)))
+    queries, page = _queries(client, rollback_db, "/help")
+    assert "Đăng xuất" in page
+    assert queries.count == 1, str(queries)
+    assert all(table in queries.statements[0] for table in ("user_account", "user_session", "member", "organization"))
+    with count_queries(rollback_db) as queries:
+        assert client.get("/static/css/app.css").status_code == 200
+    assert queries.count == 0, str(queries)  # a static file needs no account
+
+
 def test_member_home_queries_do_not_grow_with_reading_or_points(app, rollback_db, make, dbq, monkeypatch):
     """Does the member home run as many queries for 60 new documents, articles and awards as for 5?"""
     monkeypatch.setitem(app.config, "TODAY_CACHE_SECONDS", 0)  # count the work, not the cache in front of it

@@ -264,7 +264,6 @@ def _start_gunicorn(database_url: str, redis_url: str | None, log_path: str):
            # The per-address limit is the one under test: the account limits stay out of its way.
            "LOGIN_ACCOUNT_ADDRESS_LIMIT": "1000/minute", "LOGIN_ACCOUNT_LIMIT": "1000/minute"}
     env.pop("REDIS_URL", None)
-    env.pop("RATELIMIT_STORAGE_URI", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")

@@ -1,8 +1,9 @@
 """Login and logout."""
+from functools import cache
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from handbook.audit.operations import record
@@ -19,6 +20,17 @@ from handbook.security import safe_next
 bp = Blueprint("auth", __name__)
 
 
+@cache
+def _user_and_session():
+    """One query for the account, its login session, its scope organization, its member record and
+    branch (every page needs them); built once per process, as every request of a signed-in user runs it."""
+    return (
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == bindparam("ident"), UserSession.key == bindparam("key"))
+        .options(joinedload(User.organization), joinedload(User.member).joinedload(Member.organization))
+    )
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """Load the user named in the session or remember cookie, only if their token is current and
@@ -27,13 +39,7 @@ def load_user(user_id: str):
     ident = parse_id(ident)  # a forged cookie's huge number must not reach a BIGINT comparison
     if ident is None or not token or not key:
         return None
-    # One query for the account, its login session, its scope organization, its member record and
-    # branch: every page needs them.
-    found = db.session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == ident, UserSession.key == key)
-        .options(joinedload(User.organization), joinedload(User.member).joinedload(Member.organization))
-    ).first()
+    found = db.session.execute(_user_and_session(), {"ident": ident, "key": key}).first()
     if found is None:
         return None
     user, row = found

@@ -30,10 +30,11 @@ NOTICE_EXEMPT = {"privacy.notice", "auth.logout", "auth.login", "static", "home.
 def require_notice():
     """Until a user linked to a member record (a member, or staff who are members too) has acknowledged
     the current data notice, every page, the back office's included, leads to it."""
-    if not current_user.is_authenticated or current_user.member_id is None:
+    # The exempt pages first: a static file asked for by a signed-in member then loads no account.
+    if request.endpoint in NOTICE_EXEMPT or not current_user.is_authenticated or current_user.member_id is None:
         return None
     version = current_app.config.get("DATA_NOTICE_VERSION")
-    if not version or current_user.notice_version == version or request.endpoint in NOTICE_EXEMPT:
+    if not version or current_user.notice_version == version:
         return None
     return redirect(url_for("privacy.notice", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
