@@ -73,7 +73,7 @@ def safe_next(target: str | None, default: str) -> str:
 def init_app(app) -> None:
     """Register the purge of the rate-limit counters and the headers."""
     # The limits are handbook.throttle's counters, shared by every worker: no Flask-Limiter instance
-    # is bound, as it limited nothing yet cost every request a check (a tenth of a member page).
+    # is bound, as it limited nothing yet cost every request a check (about 5% of a member page).
     from handbook.registry import add_jobs
 
     add_jobs(app, purge_throttle)
