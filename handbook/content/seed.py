@@ -18,6 +18,7 @@ from handbook.content.operations import READ_SOURCE
 from handbook.content.sanitize import sanitize_html
 from handbook.content.uploads import stored_path
 from handbook.organizations.models import Organization
+from handbook.scope import path_ids
 from handbook.seed.vocabulary import vocabulary
 from handbook.study.models import PointEntry
 from handbook.text import search_key
@@ -288,7 +289,7 @@ def seed_content_activity(session, ctx, documents: int = 2000, articles: int = 3
             continue
         items = audience.get(branch_id)
         if items is None:
-            ancestors = [int(p) for p in path_of.get(branch_id, "").strip("/").split("/") if p]
+            ancestors = path_ids(path_of.get(branch_id, ""))
             items = audience[branch_id] = [it for oid in ancestors for it in published.get(oid, ())]
         if not items:
             continue

@@ -17,6 +17,7 @@ from handbook.extensions import db
 from handbook.forms import Form
 from handbook.home.layout import TEXT_SIZE_COOKIE, TEXT_SIZES, text_size, today_items
 from handbook.organizations.models import Organization
+from handbook.scope import path_ids
 
 bp = Blueprint("home", __name__)
 
@@ -43,7 +44,7 @@ def _path_names(path: str) -> list[PathEntry]:
     so kept per process for a few minutes rather than read on every home page."""
 
     def read() -> list[PathEntry]:
-        ids = [int(i) for i in path.strip("/").split("/") if i]
+        ids = path_ids(path)
         names = dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
         return [PathEntry(i, names[i]) for i in ids if i in names]
 

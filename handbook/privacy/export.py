@@ -11,7 +11,7 @@ from handbook.organizations.models import MEMBER_LABELS, Organization
 from handbook.pdf import vietnamese_fonts
 from handbook.privacy.models import CorrectionRequest
 from handbook.privacy.operations import value_text
-from handbook.scope import scoped_select
+from handbook.scope import path_ids, scoped_select
 from handbook.text import without_control_characters
 
 
@@ -44,7 +44,7 @@ def who_opened(session, member_id: int, viewer_id: int | None = None):
 def own_data(session, user) -> dict:
     """Everything the handbook holds about ``user`` and their member record."""
     member = user.member
-    ids = [int(i) for i in member.organization.path.strip("/").split("/") if i]
+    ids = path_ids(member.organization.path)
     orgs = {o.id: o.name for o in session.execute(select(Organization).where(Organization.id.in_(ids))).scalars()}
     corrections = session.execute(
         scoped_select(CorrectionRequest).where(CorrectionRequest.member_id == member.id).order_by(CorrectionRequest.created_at)
