@@ -23,6 +23,7 @@ DOMAINS = (
     "study",  # the points ledger (quizzes to come)
     "content",  # news and documents, reading
     "home",  # the member home and the shared member layout
+    "reports",  # the monthly statistics, their files and the dashboard
 )
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

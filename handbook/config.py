@@ -43,6 +43,13 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
     # Uploaded files live outside static/; None means instance/uploads.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None
+    # Report files (monthly statistics) are kept here per period and organization; None means instance/reports.
+    REPORTS_FOLDER = os.environ.get("REPORTS_FOLDER") or None
+    # The levels whose monthly report files the scheduler writes; any other organization's are
+    # written on demand from the same stored figures.
+    MONTHLY_REPORT_KINDS = tuple(os.environ.get("MONTHLY_REPORT_KINDS", "province,committee").split(","))
+    # Where the Party header says the report was made ("Thái Bình, ngày …").
+    REPORT_PLACE = os.environ.get("REPORT_PLACE", "Thái Bình")
     # Text of uploaded PDFs is read by the scheduler, one child process per file, killed past these bounds.
     EXTRACT_TIMEOUT_SECONDS = float(os.environ.get("EXTRACT_TIMEOUT_SECONDS", "20"))
     EXTRACT_MEMORY_MB = int(os.environ.get("EXTRACT_MEMORY_MB", "512"))

@@ -8,9 +8,62 @@ dependency order; nothing outside a domain's folder names what is inside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from datetime import date, datetime
+from typing import Any, Callable, Iterable
 
 from flask import Flask, current_app
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of the monthly statistics, per organization and rolled up the tree.
+
+    A count (``ratio`` None) is additive: a parent's value is its own plus its children's. A
+    ratio is never summed: it is ``numerator / denominator`` of the rolled-up counts, so a
+    parent's rate is not an average of its children's rates."""
+
+    key: str
+    label: str  # the column's title, in Vietnamese
+    group: str = "Khác"  # the section of the report it appears in
+    ratio: tuple[str, str] | None = None  # (numerator key, denominator key) of two counts
+    percent: bool = False  # a ratio read as a percentage
+    decimals: int = 0  # digits after the comma when shown
+    headline: bool = False  # one of the key figures on top of the dashboard
+
+    def value(self, totals: dict[str, int]) -> float | int | None:
+        """This figure from an organization's counts: the count itself, or the ratio (None over zero)."""
+        if self.ratio is None:
+            return totals.get(self.key, 0)
+        numerator, denominator = (totals.get(key, 0) for key in self.ratio)
+        return numerator / denominator if denominator else None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A mark on an organization of the dashboard ("silent": fewer than half its members used the
+    handbook), decided by ``test(values)`` on its figures of the month (key -> value, ratios
+    included, None where a ratio has no denominator)."""
+
+    key: str
+    label: str  # shown on the dashboard, in Vietnamese
+    test: Callable[[dict[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class MonthContext:
+    """What a domain's figures are computed over: one month in Vietnam's time.
+
+    ``start``/``end`` bound the month in UTC (naive, as stored); ``end`` is the moment the figures
+    are taken at (the month's end, or now for the month under way). ``members`` is a subquery of
+    the counted members as they were then (columns ``member_id``, ``organization_id``): in the
+    party at ``end`` (official, probationary or exempt), in the branch they belonged to then."""
+
+    month: date  # the first day of the month
+    start: datetime
+    end: datetime
+    year_start: datetime  # the start of the month's year (UTC), for year-to-date figures
+    members: Any
+    session: Any
 
 
 @dataclass
@@ -24,6 +77,10 @@ class Registry:
     member_nav: list[tuple] = field(default_factory=list)  # (position, label, path, icon)
     unread_notices: Callable | None = None  # fn(user) -> int, the header's badge
     dashboard: list[tuple[str, Callable]] = field(default_factory=list)  # (template, fn(scope) -> dict)
+    figures: list[Figure] = field(default_factory=list)  # the monthly statistics' figures, in report order
+    figure_sources: list[Callable] = field(default_factory=list)  # fn(ctx: MonthContext) -> rows (key, org_id, value)
+    usage_sources: list[Callable] = field(default_factory=list)  # fn(ctx: MonthContext) -> Select of member ids
+    flags: list[Flag] = field(default_factory=list)  # what marks an organization on the dashboard
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -76,6 +133,32 @@ def add_member_nav(app: Flask, position: int, label: str, path: str, icon: str) 
 def set_unread_notices(app: Flask, counter: Callable) -> None:
     """Count a user's unread notices for the member pages' header: ``counter(user) -> int``."""
     registry(app).unread_notices = counter
+
+
+def add_monthly_figures(app: Flask, figures: Iterable[Figure], compute: Callable | None = None) -> None:
+    """Add figures to the monthly statistics; ``compute(ctx: MonthContext)`` gives their values as
+    rows ``(key, organization_id, value)`` of the organizations' own members (set-based SQL: the
+    statistics roll them up the tree). A ratio of other figures needs no ``compute``."""
+    reg = registry(app)
+    known = {figure.key for figure in reg.figures}
+    for figure in figures:
+        if figure.key in known:
+            raise ValueError(f"two monthly figures are named {figure.key!r}")
+        known.add(figure.key)
+        reg.figures.append(figure)
+    if compute is not None:
+        reg.figure_sources.append(compute)
+
+
+def add_usage(app: Flask, members: Callable) -> None:
+    """Count a kind of activity as "used the handbook": ``members(ctx: MonthContext)`` is a SELECT
+    of the ids of the members who did it in the month (one column; repeats are fine)."""
+    registry(app).usage_sources.append(members)
+
+
+def add_flag(app: Flask, flag: Flag) -> None:
+    """Mark the organizations whose month's figures pass ``flag.test`` on the dashboard."""
+    registry(app).flags.append(flag)
 
 
 def add_dashboard(app: Flask, template: str, figures: Callable) -> None:

@@ -33,7 +33,8 @@ def app():
 
     tmpdir = tempfile.mkdtemp(prefix="handbook-test-")
     # Files the tests upload or seed go to the run's own folder, never the checkout's instance/.
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=_database_url(tmpdir), UPLOAD_FOLDER=os.path.join(tmpdir, "uploads"))
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=_database_url(tmpdir), UPLOAD_FOLDER=os.path.join(tmpdir, "uploads"),
+                     REPORTS_FOLDER=os.path.join(tmpdir, "reports"))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             _reset_postgres(db.engine)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
-from handbook.scope import by_path, by_subtree, path_within
+from handbook.scope import by_member, by_path, by_subtree, path_within
 from handbook.text import mask_national_id, nfc, search_key, vi_sort_key
 from handbook.versioning import Versioned
 
@@ -238,6 +238,29 @@ class Member(Versioned, db.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.card_number})"
+
+
+class MemberChange(db.Model):
+    """A member's move to another branch or change of status, written with the change itself: a
+    past month's statistics count each member where, and as what, they were then."""
+
+    __tablename__ = "member_change"
+    __table_args__ = (Index("ix_member_change_member_at", "member_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Both None when only the status changed; both None on the status side when only the branch did.
+    from_organization_id: Mapped[int | None]
+    to_organization_id: Mapped[int | None]
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    changed_by_id: Mapped[int | None]
+
+    __scope__ = by_member("member_id")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.changed_at:%Y-%m-%d}"
 
 
 def direct_member_counts():
