@@ -49,7 +49,7 @@ class Job:
     func: Callable
     label: str
     cron: dict = field(default_factory=dict)
-    period: str | None = "day"  # "day" or "month": the job runs once per period; None: at every tick
+    period: str | None = "day"  # "hour", "day" or "month": the job runs once per period; None: at every tick
     description: str = ""  # for `flask jobs list`: the function's docstring
     about: str = ""  # for the jobs screen: what the job does, in Vietnamese
 
@@ -125,9 +125,9 @@ def get_job(name: str) -> Job:
 
 
 def period_of(job: Job, now: datetime) -> str:
-    """The period ``now`` (UTC) falls in, in Vietnam time: "2026-11-25" or "2026-11"."""
+    """The period ``now`` (UTC) falls in, in Vietnam time: "2026-11-25 14h", "2026-11-25" or "2026-11"."""
     local = local_now(now)
-    return f"{local:%Y-%m}" if job.period == "month" else f"{local:%Y-%m-%d}"
+    return {"month": f"{local:%Y-%m}", "hour": f"{local:%Y-%m-%d %H}h"}.get(job.period, f"{local:%Y-%m-%d}")
 
 
 def _function(job: Job):

@@ -79,11 +79,18 @@ print(json.dumps(sorted(loaded)))
 def test_every_domain_registers_itself(app):
     """Are the domains' screens, jobs, seeders and member-home items all found through the registry?"""
     house = registry(app)
-    assert set(house.jobs) == {"purge-throttle", "purge-sessions", "sweep-uploads", "extract-text"}
+    assert set(house.jobs) == {"purge-throttle", "purge-sessions", "sweep-uploads", "extract-text",
+                               "monthly-statistics", "statistics-this-month"}
     assert all(job.label and job.cron for job in house.jobs.values())
     assert [f.__module__ for f in house.demo_seeders] == ["handbook.study.seed", "handbook.content.seed"]
     assert {f.__module__.split(".")[1] for f in house.province_seeders} == {
         "organizations", "auth", "audit", "privacy", "study", "content", "jobs"}
     endpoints = {view.endpoint for view in app.extensions["handbook_admin"]._views}
-    assert {"organization", "member", "user", "audit", "correction", "pointrule", "article", "jobrun"} <= endpoints
+    assert {"organization", "member", "user", "audit", "correction", "pointrule", "article", "jobrun", "reports"} <= endpoints
+    # The monthly figures: each domain's, in domain order, and the dashboard card of the statistics.
+    assert {f.__module__ for f in house.figure_sources} == {
+        "handbook.organizations.figures", "handbook.auth.figures", "handbook.content.figures",
+        "handbook.study.figures", "handbook.reports.statistics"}
+    assert [f.__module__ for f in house.usage_sources] == ["handbook.auth.figures", "handbook.content.figures"]
+    assert [template for template, _figures in house.dashboard] == ["reports/_dashboard.html"]
     assert [label for _position, label, _path, _icon in house.member_nav] == ["Trang chủ", "Tin tức", "Tài liệu"]

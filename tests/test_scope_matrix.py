@@ -24,6 +24,7 @@ from handbook.extensions import db
 from handbook.jobs import JobRun
 from handbook.organizations.models import Member, Organization
 from handbook.privacy.models import CorrectionRequest
+from handbook.reports.models import GeneratedReport
 from handbook.study.models import PointRule
 from support import csrf_token, export_rows
 
@@ -139,10 +140,17 @@ def _job_run_row(make, tree, anchor):
     return Row(run.id, label, None)
 
 
+def _report_row(make, tree, anchor):
+    period = f"{1100 + next(_n) % 8000:04d}-07"  # shown as "07/1234": a label no other row has
+    report = _save(make, GeneratedReport(kind="monthly", organization_id=tree[anchor].id, period=period,
+                                         xlsx_path=f"matrix/{period}.xlsx", pdf_path=f"matrix/{period}.pdf"))
+    return Row(report.id, f"07/{period[:4]}", tree[anchor])
+
+
 MAKERS = {
     Organization: _org_row, Member: _member_row, User: _user_row, Article: _article_row, Document: _document_row,
     Attachment: _attachment_row, ReadMark: _read_mark_row, PointRule: _point_rule_row,
-    CorrectionRequest: _correction_row, AuditEntry: _audit_row, JobRun: _job_run_row,
+    CorrectionRequest: _correction_row, AuditEntry: _audit_row, JobRun: _job_run_row, GeneratedReport: _report_row,
 }
 
 

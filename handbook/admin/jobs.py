@@ -46,11 +46,13 @@ def _result(view, context, model, name):
 
 
 def _period(view, context, model, name):
-    """"2026-11-25" as 25/11/2026; an on-demand run says so."""
+    """"2026-11-25" as 25/11/2026, "2026-11-25 14h" as 25/11/2026 14h; an on-demand run says so."""
     day, _, rest = model.period.partition(" ")
     parts = day.split("-")
     shown = "/".join(reversed(parts))
-    return f"{shown} (chạy theo yêu cầu)" if rest.startswith("manual") else shown
+    if rest.startswith("manual"):
+        return f"{shown} (chạy theo yêu cầu)"
+    return f"{shown} {rest}" if rest else shown
 
 
 def span_in_words(seconds: float) -> str:
@@ -76,6 +78,8 @@ def schedule_in_words(cron: dict) -> str:
     for unit, word in EVERY:
         if set(cron) == {unit} and str(cron[unit]).startswith("*/"):
             return f"Mỗi {str(cron[unit])[2:]} {word}"
+    if set(cron) == {"minute"} and isinstance(cron["minute"], int):
+        return f"Hằng giờ, phút {cron['minute']:02d}"
     if {"hour", "minute"} <= set(cron) <= {"hour", "minute", "day"} and all(isinstance(v, int) for v in cron.values()):
         at = f"lúc {cron['hour']:02d}:{cron['minute']:02d}"
         return f"Ngày {cron['day']} hằng tháng {at}" if "day" in cron else f"Hằng ngày {at}"

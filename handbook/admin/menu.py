@@ -4,7 +4,8 @@ stays one row at 1280 px however many domains move in."""
 MEMBERS = "Tổ chức & đảng viên"
 CONTENT = "Tin tức & tài liệu"
 STUDY = "Học tập"
+REPORTS = "Báo cáo"
 SYSTEM = "Hệ thống"
 
 # The order the groups take in the menu, whichever domain registers first.
-GROUPS = (MEMBERS, CONTENT, STUDY, SYSTEM)
+GROUPS = (MEMBERS, CONTENT, STUDY, REPORTS, SYSTEM)

@@ -34,7 +34,7 @@ ENTITIES = {
     "user_account": "Tài khoản", "member": "Đảng viên", "organization": "Tổ chức đảng", "document": "Tài liệu",
     "article": "Tin tức", "document_attachment": "Tệp đính kèm", "correction_request": "Yêu cầu sửa thông tin",
     "audit_entry": "Nhật ký", "point_rule": "Quy tắc điểm", "read_mark": "Lượt đọc", "user_session": "Phiên đăng nhập",
-    "job_run": "Lần chạy tác vụ",
+    "job_run": "Lần chạy tác vụ", "generated_report": "Báo cáo thống kê",
 }
 
 

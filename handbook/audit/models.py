@@ -38,6 +38,7 @@ ACTIONS = {
     "correction_request": "Yêu cầu sửa thông tin",
     "correction_accept": "Chấp nhận yêu cầu sửa thông tin",
     "correction_reject": "Không chấp nhận yêu cầu sửa thông tin",
+    "report_generate": "Lập báo cáo thống kê",
 }
 
 

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
 from handbook.auth.models import ROLE_RANK, ROLES, User, grantable_roles
-from handbook.extensions import db
-from handbook.scope import Scope, scoped
+from handbook.scope import Scope
 
 if TYPE_CHECKING:
     from handbook.organizations.models import Member, Organization
@@ -76,8 +73,3 @@ def offered_roles(actor: Scope, account: User | None) -> list[tuple[str, str]]:
     if account is not None and not may_manage(actor, account):
         return [(account.role, ROLES.get(account.role, account.role))]
     return [(r, ROLES[r]) for r in grantable_roles(actor.role)]
-
-
-def dashboard_figures(scope: Scope) -> dict:
-    """The dashboard's count of the accounts in ``scope``."""
-    return {"account_total": db.session.execute(scoped(select(func.count()).select_from(User), User, scope)).scalar()}

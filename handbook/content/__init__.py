@@ -9,7 +9,10 @@ def init_app(app):
     from handbook.content.seed import seed_bookmarks, seed_content_activity, seed_demo_content
     from handbook.content.today import reading_today
     from handbook.content.views import bp
-    from handbook.registry import add_admin_views, add_jobs, add_member_nav, add_member_today, add_seeders
+    from handbook.content.figures import FIGURES, monthly_figures, readers
+    from handbook.registry import (
+        add_admin_views, add_jobs, add_member_nav, add_member_today, add_monthly_figures, add_seeders, add_usage,
+    )
 
     app.register_blueprint(bp)
     app.cli.add_command(content_cli)
@@ -18,5 +21,7 @@ def init_app(app):
     add_seeders(app, demo=seed_demo_content, province=seed_content_activity)
     add_seeders(app, province=seed_bookmarks)
     add_member_today(app, reading_today)
+    add_monthly_figures(app, FIGURES, monthly_figures)
+    add_usage(app, readers)
     add_member_nav(app, 5, "Tin tức", "/news/", "news")
     add_member_nav(app, 10, "Tài liệu", "/documents/", "book")

@@ -2,18 +2,18 @@
 
 
 def init_app(app):
-    """Register the tree's and the members' screens, their dashboard card, the ``orgs`` commands and the year of moves."""
+    """Register the tree's and the members' screens, their monthly figures, the ``orgs`` commands and the year of moves."""
     from handbook.admin.menu import MEMBERS
     from handbook.extensions import db
     from handbook.organizations.admin import MemberView, OrganizationView
     from handbook.organizations.cli import orgs_cli
     from handbook.organizations.models import Member, Organization
-    from handbook.organizations.operations import dashboard_figures
     from handbook.organizations.seed import seed_organization_moves
-    from handbook.registry import add_admin_views, add_dashboard, add_seeders
+    from handbook.organizations.figures import FIGURES, monthly_figures
+    from handbook.registry import add_admin_views, add_monthly_figures, add_seeders
 
     add_admin_views(app, OrganizationView(Organization, db, name="Tổ chức đảng", category=MEMBERS),
                     MemberView(Member, db, name="Đảng viên", category=MEMBERS))
-    add_dashboard(app, "organizations/_dashboard.html", dashboard_figures)
+    add_monthly_figures(app, FIGURES, monthly_figures)
     add_seeders(app, province=seed_organization_moves)
     app.cli.add_command(orgs_cli)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import ForeignKey, Index, String, event, func, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
@@ -261,6 +261,40 @@ class MemberChange(db.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.changed_at:%Y-%m-%d}"
+
+
+def _changed_by() -> int | None:
+    """The signed-in user making a change, if a request is under way (None: the CLI, a job, a seed)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _record_member_changes(session, _context, _instances):
+    """Record every member's move to another branch or change of status with the change itself,
+    however it is made (a form, a correction, an import): the statistics of past months need them."""
+    for member in session.dirty:
+        if not isinstance(member, Member):
+            continue
+        state = inspect(member)
+        # A dropdown sets the relationship; its column follows only at this flush.
+        old_org = state.committed_state.get("organization_id", member.organization_id)
+        new_org = member.organization_id
+        if state.attrs.organization.history.has_changes() and member.organization is not None:
+            new_org = member.organization.id
+        old_status = state.committed_state.get("status", member.status)
+        moved, restated = old_org != new_org and new_org is not None, old_status != member.status
+        if not (moved or restated):
+            continue
+        session.add(MemberChange(
+            member_id=member.id, changed_at=utcnow(), changed_by_id=_changed_by(),
+            from_organization_id=old_org if moved else None, to_organization_id=new_org if moved else None,
+            from_status=old_status if restated else None, to_status=member.status if restated else None,
+        ))
 
 
 def direct_member_counts():

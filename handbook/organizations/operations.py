@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import exists, func, literal, select, update
 
-from handbook.extensions import db
-from handbook.organizations.models import MEMBER_STATUSES, ORG_KINDS, Member, Organization, OrganizationMove, path_segment
-from handbook.scope import Scope, scoped
+from handbook.organizations.models import ORG_KINDS, Organization, OrganizationMove, path_segment
+from handbook.scope import Scope
 
 # Highest first: province > committee > grassroots > sub_committee > branch.
 KIND_ORDER = tuple(ORG_KINDS)
@@ -153,18 +152,3 @@ def move_organization(
     )
     session.add(move)
     return move
-
-
-def dashboard_figures(scope: Scope) -> dict:
-    """The dashboard's counts for ``scope``: organizations by kind, members by status."""
-    orgs = dict(db.session.execute(
-        scoped(select(Organization.kind, func.count()).group_by(Organization.kind), Organization, scope)
-    ).all())
-    members = dict(db.session.execute(
-        scoped(select(Member.status, func.count()).group_by(Member.status), Member, scope)
-    ).all())
-    return {
-        "org_counts": [(label, orgs.get(kind, 0)) for kind, label in ORG_KINDS.items()],
-        "member_counts": [(label, members.get(status, 0)) for status, label in MEMBER_STATUSES.items()],
-        "member_total": sum(members.values()),
-    }
