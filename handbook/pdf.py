@@ -230,20 +230,24 @@ def cell_styles(size: float) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphS
 
 
 def table(rows, col_widths=None, header_rows: int = 1, repeat_header: bool = True,
-          width: float = CONTENT_WIDTH, font_size: float | None = None, right_aligned=()) -> Table:
+          width: float = CONTENT_WIDTH, font_size: float | None = None, figure_columns=()) -> Table:
     """A gridded table of report figures: header rows bold on grey, numbers right-aligned and written
-    108.600, and so the texts of the ``right_aligned`` columns (numbers already written as text)."""
+    108.600; the ``figure_columns`` (figures already written as text, "78,5%") right-aligned on one line."""
     text_style, header_style, number_style = cell_styles(font_size or styles().cell.fontSize)
-    right_aligned = frozenset(right_aligned)
+    figure_columns = frozenset(figure_columns)
 
     def cell(value, header, column):
         if isinstance(value, Flowable):
             return value
         if header:
             return Paragraph(escaped(value), header_style)
+        if column in figure_columns:
+            # A plain string, not a Paragraph: a figure never wraps, and a Paragraph per cell is most
+            # of the time of a report over thousands of organizations.
+            return vietnamese_number(value) if _is_number(value) else without_control_characters(str(value))
         if _is_number(value):
             return Paragraph(vietnamese_number(value), number_style)
-        return Paragraph(escaped(value), number_style if column in right_aligned else text_style)
+        return Paragraph(escaped(value), text_style)
 
     data = [[cell(value, i < header_rows, j) for j, value in enumerate(row)] for i, row in enumerate(rows)]
     if col_widths is None and data:
@@ -252,6 +256,10 @@ def table(rows, col_widths=None, header_rows: int = 1, repeat_header: bool = Tru
     commands = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
     if header_rows:
         commands.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), LIGHT_GREY))
+    for column in figure_columns:
+        body = ((column, header_rows), (column, -1))
+        commands += [("FONTNAME", *body, number_style.fontName), ("FONTSIZE", *body, number_style.fontSize),
+                     ("LEADING", *body, number_style.leading), ("ALIGN", *body, "RIGHT")]
     grid.setStyle(TableStyle(commands))
     return grid
 

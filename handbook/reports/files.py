@@ -267,7 +267,7 @@ def _pdf_summary(report: MonthReport, width: float) -> list:
                          figure_text(figure, _change(figure, now, before), signed=True)])
     label_width = width * 0.5
     grid = pdf.table(rows, col_widths=[label_width] + [(width - label_width) / 3] * 3, width=width,
-                     right_aligned=(1, 2, 3))
+                     figure_columns=(1, 2, 3))
     grid.setStyle(TableStyle([command for r in group_rows
                               for command in (("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), pdf.LIGHT_GREY))]))
     return [grid]
@@ -327,12 +327,11 @@ def _pdf_level(title: str, report: MonthReport, orgs: list[OrgFigures], width: f
     flowables: list = [Paragraph(pdf.escaped(title), _heading_style())]
     if not orgs:
         return flowables + [pdf.paragraph("Không có tổ chức nào.")]
-    right_aligned = range(2, len(header))
     for start in range(0, len(orgs), PDF_CHUNK_ROWS):
         rows = [header] + [[i, org.name] + [figure_text(figure, figure.value(org.totals)) for figure in figures]
                            for i, org in enumerate(orgs[start:start + PDF_CHUNK_ROWS], start + 1)]
         flowables.append(pdf.table(rows, col_widths=col_widths, width=width, font_size=font_size,
-                                   right_aligned=right_aligned))
+                                   figure_columns=[0, *range(2, len(header))]))
     return flowables
 
 
