@@ -1,5 +1,6 @@
 """The one PDF toolkit of the handbook: Vietnamese fonts and the layout of a Party document
-(Hướng dẫn 36-HD/VPTW on thể thức văn bản của Đảng), on reportlab's platypus, A4 upright or, for wide tables, sideways."""
+(Hướng dẫn 36-HD/VPTW on thể thức văn bản của Đảng), on reportlab's platypus, A4 upright or, for wide
+tables, sideways."""
 from __future__ import annotations
 
 import io
@@ -283,7 +284,8 @@ def build_pdf(flowables, title: str, author: str = "Sổ tay đảng viên", lan
                           leftMargin=LEFT_MARGIN, rightMargin=RIGHT_MARGIN)
     # Without a frame's default 6 pt padding, the margins are the Party's and CONTENT_WIDTH fits exactly.
     frame = Frame(LEFT_MARGIN, BOTTOM_MARGIN, page_width - LEFT_MARGIN - RIGHT_MARGIN,
-                  page_height - TOP_MARGIN - BOTTOM_MARGIN, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+                  page_height - TOP_MARGIN - BOTTOM_MARGIN,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("first", [frame], autoNextPageTemplate="later"),
                           PageTemplate("later", [frame], onPage=_page_number)])
     doc.build(list(flowables))

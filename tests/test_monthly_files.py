@@ -117,7 +117,7 @@ def test_summary_lists_and_charts_the_children():
 
 
 def test_level_sheet_lists_every_organization_with_typed_figures():
-    """Does a level's sheet list its organizations with their parent and typed figures, under a frozen, filtered header?"""
+    """Does a level's sheet list its organizations, parents and typed figures under a frozen, filtered header?"""
     sheet = _workbook(_report(branches_per_child=3))["Chi bộ"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("STT", "Mã", "Tổ chức", "Trực thuộc", "Đảng viên", "Đảng viên sử dụng sổ tay",
@@ -184,8 +184,8 @@ def test_pdf_is_landscape_with_embedded_fonts():
         page.extract_text(visitor_text=visit)
     assert drawing and not any("Helvetica" in name for name in drawing)
     for font in drawing.values():
-        descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)["/FontDescriptor"]
-        assert "/FontFile2" in descriptor.get_object(), font["/BaseFont"]
+        described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        assert "/FontFile2" in described["/FontDescriptor"].get_object(), font["/BaseFont"]
 
 
 def test_long_pdf_numbers_its_pages_from_the_second():
@@ -244,3 +244,32 @@ def test_a_province_of_5000_organizations_writes_both_files(tmp_path):
     assert xlsx > 0 and pdf_size > 0
     sheet = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)["Chi bộ"]
     assert sum(1 for _row in sheet.iter_rows(values_only=True)) == 1 + 4692
+
+
+def test_a_report_without_children_has_no_chart():
+    """Does a branch's report, with no organization below it, still make both files, without a chart?"""
+    report = _report()
+    report.children, report.levels = [], []
+    workbook = _workbook(report)
+    assert workbook.sheetnames == ["Tổng hợp"] and not workbook["Tổng hợp"]._charts
+    assert "Tỷ lệ sử dụng" in "\n".join(_pdf_text(_pdf(report)))
+
+
+def test_level_sheet_names_are_ones_excel_accepts():
+    """Are level titles too long, repeated or holding "/" turned into distinct sheet names of 31 characters at most?"""
+    report = _report()
+    long_title = "Đảng bộ cơ sở trong doanh nghiệp nhà nước trực thuộc"
+    report.levels = [(long_title, report.children), (long_title, report.children), ("Tổng hợp", []),
+                     ("Chi bộ/Tổ đảng", [])]
+    names = _workbook(report).sheetnames
+    assert len(names) == len(set(names)) == 5
+    assert all(len(name) <= 31 and "/" not in name for name in names)
+    assert names[1] == long_title[:31] and names[2].endswith(" (2)") and names[3] == "Tổng hợp (2)"
+
+
+def test_many_figures_still_fit_the_page():
+    """Does a report of twenty figures lay out on landscape pages, its names and figures all printed?"""
+    report = _report()
+    report.figures = FIGURES + [Figure(f"extra{i}", f"Chỉ tiêu thêm số {i}", group="Khác") for i in range(16)]
+    text = "\n".join(_pdf_text(_pdf(report)))
+    assert "Chỉ tiêu thêm số 15" in text and "Chi bộ số 5 – Hương Khê" in text

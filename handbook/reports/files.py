@@ -268,8 +268,9 @@ def _pdf_summary(report: MonthReport, width: float) -> list:
     label_width = width * 0.5
     grid = pdf.table(rows, col_widths=[label_width] + [(width - label_width) / 3] * 3, width=width,
                      figure_columns=(1, 2, 3))
-    grid.setStyle(TableStyle([command for r in group_rows
-                              for command in (("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), pdf.LIGHT_GREY))]))
+    # A group's name spans its row, on the header's grey, as a section of the table.
+    grid.setStyle(TableStyle([command for r in group_rows for command in (
+        ("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), pdf.LIGHT_GREY))]))
     return [grid]
 
 
@@ -318,10 +319,12 @@ def _pdf_chart(report: MonthReport, width: float) -> list:
 def _pdf_level(title: str, report: MonthReport, orgs: list[OrgFigures], width: float) -> list:
     """A level's organizations and their figures, as tables of 200 rows."""
     figures = report.figures
-    number_width, name_width = 12 * mm, 70 * mm
+    number_width = 12 * mm
+    # The names give way (down to 45 mm, where they wrap) before the figures get narrower than 18 mm.
+    name_width = min(70 * mm, max(45 * mm, width - number_width - 18 * mm * len(figures)))
     figure_width = (width - number_width - name_width) / max(len(figures), 1)
     # Many figures make narrow columns: a smaller type keeps their titles and numbers inside.
-    font_size = 10 if figure_width >= 22 * mm else 8 if figure_width >= 16 * mm else 7
+    font_size = 10 if figure_width >= 22 * mm else 8 if figure_width >= 14 * mm else 6.5
     col_widths = [number_width, name_width] + [figure_width] * len(figures)
     header = ["STT", "Tổ chức"] + [figure.label for figure in figures]
     flowables: list = [Paragraph(pdf.escaped(title), _heading_style())]
@@ -330,8 +333,12 @@ def _pdf_level(title: str, report: MonthReport, orgs: list[OrgFigures], width: f
     for start in range(0, len(orgs), PDF_CHUNK_ROWS):
         rows = [header] + [[i, org.name] + [figure_text(figure, figure.value(org.totals)) for figure in figures]
                            for i, org in enumerate(orgs[start:start + PDF_CHUNK_ROWS], start + 1)]
-        flowables.append(pdf.table(rows, col_widths=col_widths, width=width, font_size=font_size,
-                                   figure_columns=[0, *range(2, len(header))]))
+        grid = pdf.table(rows, col_widths=col_widths, width=width, font_size=font_size,
+                         figure_columns=[0, *range(2, len(header))])
+        if figure_width < 14 * mm:
+            # "100,0%" on one line in a column of 10 mm: the figures give up most of their padding.
+            grid.setStyle(TableStyle([("LEFTPADDING", (2, 0), (-1, -1), 2), ("RIGHTPADDING", (2, 0), (-1, -1), 2)]))
+        flowables.append(grid)
     return flowables
 
 
