@@ -1,5 +1,6 @@
 """The one PDF toolkit of the handbook: Vietnamese fonts and the layout of a Party document
-(Hướng dẫn 36-HD/VPTW on thể thức văn bản của Đảng), on reportlab's platypus, A4."""
+(Hướng dẫn 36-HD/VPTW on thể thức văn bản của Đảng), on reportlab's platypus, A4 upright or, for wide
+tables, sideways."""
 from __future__ import annotations
 
 import io
@@ -12,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape as landscape_of
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -27,6 +28,9 @@ DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 # Margins of a Party document (36-HD/VPTW): top and bottom 20 mm, left 30 mm, right 15 mm.
 TOP_MARGIN, BOTTOM_MARGIN, LEFT_MARGIN, RIGHT_MARGIN = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 CONTENT_WIDTH = A4[0] - LEFT_MARGIN - RIGHT_MARGIN
+# Wide tables (a report's figures per organization) lie on A4 turned sideways, with the same margins.
+LANDSCAPE_A4 = landscape_of(A4)
+LANDSCAPE_CONTENT_WIDTH = LANDSCAPE_A4[0] - LEFT_MARGIN - RIGHT_MARGIN
 LIGHT_GREY = colors.HexColor("#e6e6e6")
 PAGE_NUMBER_SIZE = 12
 
@@ -165,7 +169,8 @@ def vietnamese_date(place: str, day: date) -> str:
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def party_header(superior: str | None, issuer: str, number: str | None, place: str, day: date) -> list[Flowable]:
+def party_header(superior: str | None, issuer: str, number: str | None, place: str, day: date,
+                 width: float = CONTENT_WIDTH) -> list[Flowable]:
     """The heading of a Party document: issuer and number on the left, the Party's name and the date on the right."""
     s = styles()
     left = [Paragraph(escaped(superior.upper()), s.header)] if superior else []
@@ -175,7 +180,7 @@ def party_header(superior: str | None, issuer: str, number: str | None, place: s
         left.append(Paragraph(f"Số {escaped(number)}", s.header))
     # 36-HD asks for a rule under the Party's name as long as the name: an underline is exactly that.
     right = [Paragraph("<u>ĐẢNG CỘNG SẢN VIỆT NAM</u>", s.party), Paragraph(escaped(vietnamese_date(place, day)), s.place_date)]
-    heading = Table([[left, right]], colWidths=[CONTENT_WIDTH * 0.45, CONTENT_WIDTH * 0.55])
+    heading = Table([[left, right]], colWidths=[width * 0.45, width * 0.55])
     heading.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                  ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return [heading]
@@ -193,7 +198,7 @@ def document_title(kind: str, subject: str | None = None) -> list[Flowable]:
 
 
 def signature_block(on_behalf: str | None, position: str, name: str | None,
-                    recipients: list[str] | None = None) -> list[Flowable]:
+                    recipients: list[str] | None = None, width: float = CONTENT_WIDTH) -> list[Flowable]:
     """Recipients on the left and the signer on the right, kept together on one page."""
     s = styles()
     lines = [r.strip().removeprefix("-").strip() for r in recipients or []]
@@ -209,52 +214,77 @@ def signature_block(on_behalf: str | None, position: str, name: str | None,
     right.append(Spacer(1, 24 * mm))
     if name:
         right.append(Paragraph(escaped(name), s.signer_name))
-    block = Table([[left, right]], colWidths=[CONTENT_WIDTH * 0.45, CONTENT_WIDTH * 0.55])
+    block = Table([[left, right]], colWidths=[width * 0.45, width * 0.55])
     block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return [KeepTogether([Spacer(1, 8 * mm), block])]
 
 
-def table(rows, col_widths=None, header_rows: int = 1, repeat_header: bool = True) -> Table:
-    """A gridded table of report figures: header rows bold on grey, numbers right-aligned and written 108.600."""
+@lru_cache(maxsize=8)
+def cell_styles(size: float) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
+    """The text, header and number styles of a table's cells at ``size`` points."""
     s = styles()
+    if size == s.cell.fontSize:
+        return s.cell, s.cell_header, s.cell_number
+    return tuple(ParagraphStyle(f"{parent.name}_{size}", parent=parent, fontSize=size, leading=size * 1.3)
+                 for parent in (s.cell, s.cell_header, s.cell_number))
 
-    def cell(value, header):
+
+def table(rows, col_widths=None, header_rows: int = 1, repeat_header: bool = True,
+          width: float = CONTENT_WIDTH, font_size: float | None = None, figure_columns=()) -> Table:
+    """A gridded table of report figures: header rows bold on grey, numbers right-aligned and written
+    108.600; the ``figure_columns`` (figures already written as text, "78,5%") right-aligned on one line."""
+    text_style, header_style, number_style = cell_styles(font_size or styles().cell.fontSize)
+    figure_columns = frozenset(figure_columns)
+
+    def cell(value, header, column):
         if isinstance(value, Flowable):
             return value
         if header:
-            return Paragraph(escaped(value), s.cell_header)
+            return Paragraph(escaped(value), header_style)
+        if column in figure_columns:
+            # A plain string, not a Paragraph: a figure never wraps, and a Paragraph per cell is most
+            # of the time of a report over thousands of organizations.
+            return vietnamese_number(value) if _is_number(value) else without_control_characters(str(value))
         if _is_number(value):
-            return Paragraph(vietnamese_number(value), s.cell_number)
-        return Paragraph(escaped(value), s.cell)
+            return Paragraph(vietnamese_number(value), number_style)
+        return Paragraph(escaped(value), text_style)
 
-    data = [[cell(value, i < header_rows) for value in row] for i, row in enumerate(rows)]
+    data = [[cell(value, i < header_rows, j) for j, value in enumerate(row)] for i, row in enumerate(rows)]
     if col_widths is None and data:
-        col_widths = [CONTENT_WIDTH / len(data[0])] * len(data[0])
+        col_widths = [width / len(data[0])] * len(data[0])
     grid = Table(data, colWidths=col_widths, repeatRows=header_rows if repeat_header else 0)
     commands = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
     if header_rows:
         commands.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), LIGHT_GREY))
+    for column in figure_columns:
+        body = ((column, header_rows), (column, -1))
+        commands += [("FONTNAME", *body, number_style.fontName), ("FONTSIZE", *body, number_style.fontSize),
+                     ("LEADING", *body, number_style.leading), ("ALIGN", *body, "RIGHT")]
     grid.setStyle(TableStyle(commands))
     return grid
 
 
 def _page_number(canvas, doc) -> None:
     # 36-HD numbers pages from the second on, centred in the top margin.
+    page_width, page_height = doc.pagesize
     canvas.saveState()
     canvas.setFont(fonts().regular, PAGE_NUMBER_SIZE)
-    canvas.drawCentredString(A4[0] / 2, A4[1] - 12 * mm, str(doc.page))
+    canvas.drawCentredString(page_width / 2, page_height - 12 * mm, str(doc.page))
     canvas.restoreState()
 
 
-def build_pdf(flowables, title: str, author: str = "Sổ tay đảng viên") -> bytes:
-    """Lay the flowables out on A4 with a Party document's margins and page numbers; return the PDF."""
+def build_pdf(flowables, title: str, author: str = "Sổ tay đảng viên", landscape: bool = False) -> bytes:
+    """Lay the flowables out on A4 (turned sideways if ``landscape``, content ``LANDSCAPE_CONTENT_WIDTH``
+    wide) with a Party document's margins and page numbers; return the PDF."""
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(buffer, pagesize=A4, title=title, author=author, creator=author,
+    page_width, page_height = LANDSCAPE_A4 if landscape else A4
+    doc = BaseDocTemplate(buffer, pagesize=(page_width, page_height), title=title, author=author, creator=author,
                           topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN,
                           leftMargin=LEFT_MARGIN, rightMargin=RIGHT_MARGIN)
     # Without a frame's default 6 pt padding, the margins are the Party's and CONTENT_WIDTH fits exactly.
-    frame = Frame(LEFT_MARGIN, BOTTOM_MARGIN, CONTENT_WIDTH, A4[1] - TOP_MARGIN - BOTTOM_MARGIN,
+    frame = Frame(LEFT_MARGIN, BOTTOM_MARGIN, page_width - LEFT_MARGIN - RIGHT_MARGIN,
+                  page_height - TOP_MARGIN - BOTTOM_MARGIN,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("first", [frame], autoNextPageTemplate="later"),
                           PageTemplate("later", [frame], onPage=_page_number)])
