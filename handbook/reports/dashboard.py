@@ -44,17 +44,10 @@ def _months_back(month: date, count: int) -> list[date]:
 
 
 def _delta(figure: Figure, now, before) -> str:
-    """The change since last month, as shown beside a key figure ("+3", "−2,5 điểm %")."""
+    """The change since last month beside a key figure ("+3", "-2,5%"), empty when either month is missing."""
     if now is None or before is None:
         return ""
-    change = now - before
-    if figure.percent:
-        text = f"{abs(change) * 100:.1f}".replace(".", ",") + " điểm %"
-    elif figure.ratio:
-        text = f"{abs(change):.{figure.decimals}f}".replace(".", ",")
-    else:
-        text = f"{abs(change):,}".replace(",", ".")
-    return ("+" if change > 0 else "−" if change < 0 else "±") + text
+    return figure_text(figure, now - before, signed=True)
 
 
 def _bars(children: list[OrgFigures], figure: Figure | None) -> dict | None:
