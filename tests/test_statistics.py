@@ -241,3 +241,20 @@ def test_a_registered_figure_needs_a_unique_key(app):
 
     with pytest.raises(ValueError):
         add_monthly_figures(app, [Figure("members", "Trùng")])
+
+
+def test_the_command_writes_one_organization_s_month_into_a_folder(app, march, tmp_path):
+    """Does `flask reports monthly --month 2026-03 --org CODE --out DIR` write R's Excel and PDF there, and
+    refuse a month or a code that is not one with a message?"""
+    runner = app.test_cli_runner()
+    with app.app_context():
+        code = db.session.get(Organization, march["R"].id).code
+    done = runner.invoke(args=["reports", "monthly", "--month", "2026-03", "--org", code, "--out", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f"{code}-2026-03.pdf", f"{code}-2026-03.xlsx"]
+    assert "1 reports" in done.output
+    bad = runner.invoke(args=["reports", "monthly", "--month", "03/2026"])
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+    unknown = runner.invoke(args=["reports", "monthly", "--month", "2026-03", "--org", "KHONG-CO"])
+    assert unknown.exit_code == 2 and "KHONG-CO" in unknown.output

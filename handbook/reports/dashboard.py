@@ -95,7 +95,8 @@ def dashboard_figures(scope: Scope) -> dict:
     choices = sorted(set(stored) | {current_month()}, reverse=True)
     if report is None:
         return {"empty": False, "missing": True, "org": org, "trail": trail, "month": month, "months": choices}
-    headline = [f for f in figures if f.headline]
+    # The key figures in the report's order of sections: members, use, points, reading…
+    headline = [f for _group, items in report.groups() for f in items if f.headline]
     rate = next((f for f in figures if f.percent and f.key == "usage_rate"), None)
     previous = report.previous
     rows = trend(session, org.id, _months_back(month, TREND_MONTHS))
