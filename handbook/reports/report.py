@@ -5,16 +5,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from handbook.organizations.models import ORG_KINDS
 from handbook.registry import Figure, Flag
 
-# The name of each level of the tree, as a report's sheets and sections title them.
-LEVEL_TITLES = {
-    "province": "Đảng bộ tỉnh",
-    "committee": "Đảng bộ trực thuộc",
-    "grassroots": "Tổ chức cơ sở đảng",
-    "sub_committee": "Đảng bộ bộ phận",
-    "branch": "Chi bộ",
-}
+# A level of the tree is titled by its kind, as the tree names it ("Chi bộ").
+LEVEL_TITLES = ORG_KINDS
 
 
 @dataclass
