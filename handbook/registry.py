@@ -29,6 +29,7 @@ class Figure:
     percent: bool = False  # a ratio read as a percentage
     decimals: int = 0  # digits after the comma when shown
     headline: bool = False  # one of the key figures on top of the dashboard
+    chart: bool = False  # the one figure charted per organization (and month) in the files and the dashboard
 
     def value(self, totals: dict[str, int]) -> float | int | None:
         """This figure from an organization's counts: the count itself, or the ratio (None over zero)."""

@@ -13,7 +13,7 @@ from handbook.extensions import db
 from handbook.organizations.models import Organization
 from handbook.organizations.queries import ancestors
 from handbook.registry import Figure, registry
-from handbook.reports.files import figure_text
+from handbook.reports.files import chart_figure, figure_text
 from handbook.reports.models import MonthlyStatistics
 from handbook.reports.operations import ensure_month, root_id
 from handbook.reports.report import OrgFigures
@@ -97,7 +97,7 @@ def dashboard_figures(scope: Scope) -> dict:
         return {"empty": False, "missing": True, "org": org, "trail": trail, "month": month, "months": choices}
     # The key figures in the report's order of sections: members, use, points, reading…
     headline = [f for _group, items in report.groups() for f in items if f.headline]
-    rate = next((f for f in figures if f.percent and f.key == "usage_rate"), None)
+    rate = chart_figure(figures)
     previous = report.previous
     rows = trend(session, org.id, _months_back(month, TREND_MONTHS))
     parents = set(session.execute(select(MonthlyStatistics.parent_id).distinct().where(

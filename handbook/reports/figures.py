@@ -6,7 +6,8 @@ from handbook.registry import Figure, Flag
 GROUP = "Sử dụng sổ tay"
 FIGURES = [
     Figure("active_members", "Đảng viên sử dụng sổ tay trong tháng", GROUP, headline=True),
-    Figure("usage_rate", "Tỷ lệ sử dụng", GROUP, ratio=("active_members", "members"), percent=True, headline=True),
+    Figure("usage_rate", "Tỷ lệ sử dụng", GROUP, ratio=("active_members", "members"), percent=True, headline=True,
+           chart=True),
 ]
 # "Silent": fewer than half the members used the handbook in the month.
 SILENT_BELOW = 0.5

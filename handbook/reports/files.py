@@ -98,9 +98,9 @@ def _previous_value(report: MonthReport, figure: Figure):
     return figure.value(report.previous.totals) if report.previous is not None else None
 
 
-def _chart_figure(report: MonthReport) -> Figure | None:
-    """The figure charted per direct child: the first percentage (the usage rate in practice)."""
-    return next((figure for figure in report.figures if figure.percent), None)
+def chart_figure(figures: Sequence[Figure]) -> Figure | None:
+    """The figure charted per organization: the one registered with ``chart``, else the first percentage."""
+    return next((f for f in figures if f.chart), None) or next((f for f in figures if f.percent), None)
 
 
 # ---------------------------------------------------------------- xlsx
@@ -195,7 +195,7 @@ def _summary_sheet(workbook: Workbook, report: MonthReport) -> None:
     sheet.append([_styled(sheet, "Tổ chức", bold)] + [_styled(sheet, f.label, bold) for f in report.figures])
     _org_rows(sheet, report.figures, report.children, lambda i, org: [org.name])
     last_row = header_row + len(report.children)
-    charted = _chart_figure(report)
+    charted = chart_figure(report.figures)
     if charted is not None:
         column = report.figures.index(charted) + 2
         chart = BarChart()
@@ -281,7 +281,7 @@ def _short(name: str, length: int = PDF_LABEL_CHARACTERS) -> str:
 
 def _pdf_chart(report: MonthReport, width: float) -> list:
     """The charted percentage per direct child, as horizontal bars, a drawing per 25 children."""
-    figure = _chart_figure(report)
+    figure = chart_figure(report.figures)
     if figure is None or not report.children:
         return []
     regular = pdf.fonts().regular
