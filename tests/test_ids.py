@@ -147,8 +147,10 @@ def test_upgrading_an_old_sqlite_database_keeps_every_row_and_link():
     try:
         assert set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')")) == objects_before
         for name in _named_tables(old):
-            sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
-            assert "AUTOINCREMENT" in sql, name
+            row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                continue  # a later migration's table, made with AUTOINCREMENT (test_every_table_the_audit_names_never_reuses_ids)
+            assert "AUTOINCREMENT" in row[0], name
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute("DELETE FROM audit_entry")
     finally:
