@@ -182,11 +182,11 @@ def test_a_write_killed_midway_leaves_the_previous_file_intact(app, march, monke
         xlsx, pdf = report_path(report, "xlsx"), report_path(report, "pdf")
         before = xlsx.read_bytes(), pdf.read_bytes()
 
-        def dies(_report, out, *args):
+        def dies(_report, out):
             out.write(b"PK\x03\x04 half a file")
             raise KeyboardInterrupt  # what a kill looks like from inside
 
-        monkeypatch.setattr(operations, "monthly_pdf", dies)
+        monkeypatch.setattr(operations, "monthly_xlsx", dies)  # the first file: neither is replaced
         with pytest.raises(KeyboardInterrupt):
             write_monthly_report(db.session, MARCH, march["R"].id)
         db.session.rollback()
