@@ -528,9 +528,13 @@ def _commit() -> str:
         return "?"
 
 
+GROUPS = ("admin", "library", "spreadsheets", "statistics", "http")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every figure, print the table and write it under bench/results/."""
     from bench.spreadsheets import measure_spreadsheets
+    from bench.statistics import measure_dashboard, measure_month
     from handbook.seed.thaibinh import DEFAULT_PASSWORD, FULL
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -543,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=15, help="seconds of load on each route, in 3 alternating runs")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--skip-http", action="store_true", help="skip the gunicorn + wrk figures")
+    parser.add_argument("--only", choices=GROUPS, action="append",
+                        help="measure only these groups of figures (repeatable; default: all)")
     args = parser.parse_args(argv)
     password = os.environ.get("HANDBOOK_SEED_PASSWORD", DEFAULT_PASSWORD)
     url = args.database_url
@@ -550,17 +556,26 @@ def main(argv: list[str] | None = None) -> int:
             "members": args.members, "cpus": os.cpu_count(), "python": platform.python_version(), "commit": _commit(),
             "load_before": os.getloadavg()[0]}
 
+    groups = set(args.only or GROUPS) - ({"http"} if args.skip_http else set())
     figures = []
     if not args.reuse:
         print(f"Seeding {args.members:,} members into {url} …", flush=True)
         figures.append(measure_seeding(url, args.members, args.seed))
-    print("Admin member list …", flush=True)
-    figures += measure_admin_list(url, password, args.repeats)
-    print(f"Member document library, search {LIBRARY_SEARCH!r} …", flush=True)
-    figures += measure_library(url, password, args.repeats)
-    print("Member export of the province, CSV and xlsx …", flush=True)
-    figures += measure_spreadsheets(url, password)
-    if not args.skip_http:
+    if "admin" in groups:
+        print("Admin member list …", flush=True)
+        figures += measure_admin_list(url, password, args.repeats)
+    if "library" in groups:
+        print(f"Member document library, search {LIBRARY_SEARCH!r} …", flush=True)
+        figures += measure_library(url, password, args.repeats)
+    if "spreadsheets" in groups:
+        print("Member export of the province, CSV and xlsx …", flush=True)
+        figures += measure_spreadsheets(url, password)
+    if "statistics" in groups:
+        print("Monthly statistics of the province, with the root's Excel and PDF …", flush=True)
+        figures += measure_month(url)
+        print("The dashboard, province and branch …", flush=True)
+        figures += measure_dashboard(url, password, repeats=20)
+    if "http" in groups:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)
         from bench.member_pages import measure_member_pages  # it builds on this module

@@ -11,7 +11,7 @@ from handbook import create_app
 from handbook.auth.models import User
 from handbook.config import TestConfig
 from handbook.extensions import db
-from handbook.organizations.models import Member, Organization, OrganizationMove, path_segment
+from handbook.organizations.models import Member, MemberChange, Organization, OrganizationMove, path_segment
 from handbook.seed.thaibinh import FULL, apportion, plan_for, seed_thaibinh
 from handbook.seed.vocabulary import add_years
 
@@ -36,7 +36,8 @@ def separate_database(name: str):
         app_url = base.set(database=database).render_as_string(hide_password=False)
     else:
         app_url = f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix='handbook-seed-'), 'seed.sqlite')}"
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app_url, UPLOAD_FOLDER=tempfile.mkdtemp(prefix="handbook-seed-files-"))
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app_url, UPLOAD_FOLDER=tempfile.mkdtemp(prefix="handbook-seed-files-"),
+                     REPORTS_FOLDER=tempfile.mkdtemp(prefix="handbook-seed-reports-"))
     try:
         with app.app_context():
             upgrade()
@@ -184,6 +185,48 @@ def test_a_year_of_moves_is_recorded_consistently(seeded):
             assert move.to_parent_id == org.parent_id and move.to_path == org.path
             assert move.from_parent_id != move.to_parent_id
             assert (date.today() - move.moved_at.date()).days <= 366
+
+    look(seeded, check)
+
+
+def test_a_year_of_member_changes_is_recorded_consistently(seeded):
+    """Are about 1% of the members recorded moving to another branch of their grassroots organization or
+    committee and a few changing status, in the past year, each now where and as what their latest change says?"""
+    def check(s):
+        members = {m.id: m for m in s.execute(select(Member)).scalars()}
+        orgs = {o.id: o for o in s.execute(select(Organization)).scalars()}
+        changes = s.execute(select(MemberChange).order_by(MemberChange.changed_at, MemberChange.id)).scalars().all()
+        moves = [c for c in changes if c.to_organization_id is not None]
+        restated = [c for c in changes if c.to_status is not None]
+        assert 0.005 * MEMBERS <= len(moves) <= 0.015 * MEMBERS
+        assert restated
+        latest_move = {c.member_id: c for c in moves}
+        for member_id, move in latest_move.items():
+            assert members[member_id].organization_id == move.to_organization_id
+            old, new = orgs[move.from_organization_id], orgs[move.to_organization_id]
+            assert old.id != new.id and old.kind == new.kind == "branch"
+            assert old.parent_id == new.parent_id or orgs[old.parent_id].parent_id == orgs[new.parent_id].parent_id
+        latest_status = {c.member_id: c for c in restated}
+        for member_id, change in latest_status.items():
+            assert members[member_id].status == change.to_status
+            assert (change.from_status, change.to_status) in {
+                ("official", "transferred"), ("official", "deceased"), ("probationary", "official")}
+        for change in changes:
+            assert 0 <= (date.today() - change.changed_at.date()).days <= 366
+
+    look(seeded, check)
+
+
+def test_twelve_months_of_statistics_are_stored(seeded):
+    """Does the seeded province come with the last twelve months computed for every organization, so the
+    dashboard has a trend, and last month's files of the province?"""
+    from handbook.reports.models import GeneratedReport, MonthlyStatistics
+
+    def check(s):
+        per_month = dict(s.execute(select(MonthlyStatistics.month, func.count()).group_by(MonthlyStatistics.month)).all())
+        organizations = s.execute(select(func.count()).select_from(Organization)).scalar()
+        assert len(per_month) == 12 and set(per_month.values()) == {organizations}
+        assert s.execute(select(func.count()).select_from(GeneratedReport)).scalar() == 1
 
     look(seeded, check)
 

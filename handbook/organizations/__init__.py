@@ -8,7 +8,7 @@ def init_app(app):
     from handbook.organizations.admin import MemberView, OrganizationView
     from handbook.organizations.cli import orgs_cli
     from handbook.organizations.models import Member, Organization
-    from handbook.organizations.seed import seed_organization_moves
+    from handbook.organizations.seed import seed_member_changes, seed_organization_moves
     from handbook.organizations.figures import FIGURES, monthly_figures
     from handbook.registry import add_admin_views, add_monthly_figures, add_seeders
 
@@ -16,4 +16,5 @@ def init_app(app):
                     MemberView(Member, db, name="Đảng viên", category=MEMBERS))
     add_monthly_figures(app, FIGURES, monthly_figures)
     add_seeders(app, province=seed_organization_moves)
+    add_seeders(app, province=seed_member_changes)
     app.cli.add_command(orgs_cli)
