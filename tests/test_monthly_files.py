@@ -1,7 +1,6 @@
 """Issue 12: a month's statistics as files — the xlsx workbook and the landscape PDF, read back, and
 written atomically; no database: the reports are built by hand."""
 import io
-import time
 import unicodedata
 from datetime import date, datetime
 
@@ -235,15 +234,18 @@ def _province(organizations: int) -> MonthReport:
 
 
 def test_a_province_of_5000_organizations_writes_both_files(tmp_path):
-    """Do a province's 5,000 organizations make both files, in seconds?"""
+    """Do a province's 5,000 organizations make both files: every branch a row of the Excel, and a PDF
+    that prints the levels above and sends the reader to the Excel for the 4,692 branches?"""
     report = _province(5000)
-    started = time.perf_counter()
     xlsx = write_atomically(tmp_path / "report.xlsx", lambda out: monthly_xlsx(report, out))
     pdf_size = write_atomically(tmp_path / "report.pdf", lambda out: monthly_pdf(report, out, "Thái Bình"))
-    assert time.perf_counter() - started < 10
     assert xlsx > 0 and pdf_size > 0
     sheet = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)["Chi bộ"]
     assert sum(1 for _row in sheet.iter_rows(values_only=True)) == 1 + 4692
+    pages = PdfReader(tmp_path / "report.pdf").pages
+    text = "\n".join(page.extract_text() for page in pages)
+    assert "4.692 tổ chức: số liệu của từng tổ chức ở trang «Chi bộ» của tệp Excel kèm theo." in text
+    assert len(pages) < 40
 
 
 def test_a_report_without_children_has_no_chart():

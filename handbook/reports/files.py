@@ -32,6 +32,9 @@ LEVEL_HEADER = ("STT", "Mã", "Tổ chức", "Trực thuộc")
 NOTHING = "—"
 # Rows per reportlab Table: one table over thousands of rows is laid out in quadratic time (STACK-NOTES).
 PDF_CHUNK_ROWS = 200
+# A level with more organizations than this is left to the Excel file: the province's 4,300
+# branches would be some 200 printed pages nobody reads (the grassroots level, ~700, still prints).
+PDF_LEVEL_ROWS = 1000
 # Bars per chart drawing: a drawing taller than the page cannot be split and fails the whole layout.
 PDF_CHART_BARS = 25
 PDF_BAR_HEIGHT = 14
@@ -330,6 +333,9 @@ def _pdf_level(title: str, report: MonthReport, orgs: list[OrgFigures], width: f
     flowables: list = [Paragraph(pdf.escaped(title), _heading_style())]
     if not orgs:
         return flowables + [pdf.paragraph("Không có tổ chức nào.")]
+    if len(orgs) > PDF_LEVEL_ROWS:
+        return flowables + [pdf.paragraph(
+            f"{pdf.vietnamese_number(len(orgs))} tổ chức: số liệu của từng tổ chức ở trang «{title}» của tệp Excel kèm theo.")]
     for start in range(0, len(orgs), PDF_CHUNK_ROWS):
         rows = [header] + [[i, org.name] + [figure_text(figure, figure.value(org.totals)) for figure in figures]
                            for i, org in enumerate(orgs[start:start + PDF_CHUNK_ROWS], start + 1)]
