@@ -38,11 +38,25 @@ def demo_app():
     return app
 
 
-def sign_in(page, base, login):
+def serve(app) -> str:
+    """Serve ``app`` on a free port of 127.0.0.1 in a thread; its base URL (the folder for the shots is made too)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    OUT.mkdir(parents=True, exist_ok=True)
+    return f"http://127.0.0.1:{server.server_port}"
+
+
+def launch(playwright):
+    """Debian's Chromium (or $CHROMIUM), driven by Playwright."""
+    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+
+
+def sign_in(page, base, login, password=DEMO_PASSWORD):
     """Log in through the form and acknowledge the data notice on a first login."""
     page.goto(f"{base}/login")
     page.fill("input[name=login]", login)
-    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.fill("input[name=password]", password)
     page.get_by_role("button", name="Đăng nhập", exact=True).click()
     page.wait_for_load_state("networkidle")
     if "/me/notice" in page.url:
@@ -57,13 +71,9 @@ def main() -> None:
         logins = dict(db.session.execute(select(User.role, User.login)).all())
         document = db.session.execute(select(Document.id).where(Document.number == "35-NQ/TW")).scalar_one()
         article = db.session.execute(select(Article.id).order_by(Article.published_at.desc()).limit(1)).scalar_one()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    OUT.mkdir(parents=True, exist_ok=True)
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    base = serve(app)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         phone = browser.new_context(viewport=PHONE, locale="vi-VN", device_scale_factor=2).new_page()
         sign_in(phone, base, logins["member"])
         for name, path in (("member-home", "/"), ("member-library", "/documents/?q=nghi+quyet"),
@@ -112,7 +122,6 @@ def main() -> None:
                 desk.keyboard.type("Thảo luận và biểu quyết nghị quyết tháng")
             desk.screenshot(path=str(OUT / f"{name}-1280.png"))
         browser.close()
-    server.shutdown()
     print("\n".join(str(path.relative_to(ROOT)) for path in sorted(OUT.glob("*.png"))))
 
 

@@ -1,19 +1,15 @@
 """Take the back office's screenshots of issue 11 (the menu, a member's form with the date picker, an
 organization's details, a Vietnamese search dropdown) on the demo data set, as a committee user at
 1280×800. Run: `.venv/bin/python docs/screenshots_back_office.py`."""
-import os
-import shutil
 import sys
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from screenshots import DESKTOP, OUT, ROOT, demo_app, sign_in  # noqa: E402
+from screenshots import DESKTOP, OUT, ROOT, demo_app, launch, serve, sign_in  # noqa: E402
 from handbook.auth.models import User  # noqa: E402
 from handbook.extensions import db  # noqa: E402
 from handbook.organizations.models import Member, Organization  # noqa: E402
@@ -30,13 +26,9 @@ def main() -> None:
         member = db.session.execute(select(Member.id).join(Organization).where(
             Organization.path.startswith(root_path), Member.date_of_birth.is_not(None)).order_by(Member.id)).scalars().first()
         login = committee.login
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    OUT.mkdir(parents=True, exist_ok=True)
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    base = serve(app)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         page = browser.new_context(viewport=DESKTOP, locale="vi-VN").new_page()
         sign_in(page, base, login)
 
@@ -59,7 +51,6 @@ def main() -> None:
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(OUT / "org-details-1280.png"))
         browser.close()
-    server.shutdown()
     for name in ("admin-menu-1280", "member-form-1280", "select2-vi", "org-details-1280"):
         print((OUT / f"{name}.png").relative_to(ROOT))
 

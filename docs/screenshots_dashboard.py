@@ -2,18 +2,14 @@
 with a year of activity and twelve months of statistics): the province as its admin, then one district
 committee drilled down from it. Run after `python -m bench --only statistics` has seeded
 instance/bench-thaibinh.sqlite: `.venv/bin/python docs/screenshots_dashboard.py`."""
-import os
-import shutil
 import sys
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from screenshots import DESKTOP, OUT, ROOT  # noqa: E402
+from screenshots import DESKTOP, OUT, ROOT, launch, serve, sign_in  # noqa: E402
 from handbook import create_app  # noqa: E402
 from handbook.config import Config  # noqa: E402
 from handbook.seed.thaibinh import DEFAULT_PASSWORD, MAIL_DOMAIN  # noqa: E402
@@ -27,29 +23,17 @@ def main() -> None:
         sys.exit(f"{DATABASE} is missing: run `python -m bench --only statistics` first")
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{DATABASE}", SECURE_COOKIES=False,
                      SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    OUT.mkdir(parents=True, exist_ok=True)
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    base = serve(app)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         page = browser.new_context(viewport=DESKTOP, locale="vi-VN").new_page()
-        page.goto(f"{base}/login")
-        page.fill("input[name=login]", f"admin@{MAIL_DOMAIN}")
-        page.fill("input[name=password]", DEFAULT_PASSWORD)
-        page.get_by_role("button", name="Đăng nhập", exact=True).click()
-        page.wait_for_load_state("networkidle")
-        if "/me/notice" in page.url:
-            page.get_by_role("button", name="Tôi đã đọc và đồng ý").click()
-            page.wait_for_load_state("networkidle")
+        sign_in(page, base, f"admin@{MAIL_DOMAIN}", DEFAULT_PASSWORD)
         page.goto(f"{base}/admin/")
         page.screenshot(path=str(OUT / "dashboard-province-1280.png"), full_page=True)
         with page.expect_navigation():
             page.locator("[data-testid=children] tbody tr a").nth(1).click()
         page.screenshot(path=str(OUT / "dashboard-committee-1280.png"), full_page=True)
         browser.close()
-    server.shutdown()
 
 
 if __name__ == "__main__":
