@@ -152,9 +152,12 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
-def vietnamese_number(value) -> str:
-    """A number written the Vietnamese way: "." between thousands, "," before decimals (108.600; 12,5)."""
-    if isinstance(value, int):
+def vietnamese_number(value, digits: int | None = None) -> str:
+    """A number written the Vietnamese way: "." between thousands, "," before decimals (108.600; 12,5);
+    with ``digits``, exactly that many decimals (78,0)."""
+    if digits is not None:
+        written = f"{value:,.{digits}f}"
+    elif isinstance(value, int):
         written = f"{value:,}"
     else:
         written = f"{value:,.2f}".rstrip("0").rstrip(".")

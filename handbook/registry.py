@@ -56,8 +56,8 @@ class MonthContext:
 
     ``start``/``end`` bound the month in UTC (naive, as stored); ``end`` is the moment the figures
     are taken at (the month's end, or now for the month under way). ``members`` is a subquery of
-    the counted members as they were then (columns ``member_id``, ``organization_id``): in the
-    party at ``end`` (official, probationary or exempt), in the branch they belonged to then."""
+    the counted members as they were then (columns ``member_id``, ``organization_id``, ``status``):
+    in the party at ``end`` (official, probationary or exempt), in the branch they belonged to then."""
 
     month: date  # the first day of the month
     start: datetime

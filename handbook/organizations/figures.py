@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from handbook.organizations.models import MEMBER_STATUSES
-from handbook.organizations.queries import COUNTED_STATUSES, members_as_of
+from handbook.organizations.queries import COUNTED_STATUSES
 from handbook.registry import Figure, MonthContext
 
 GROUP = "Đảng viên"
@@ -15,7 +15,7 @@ FIGURES = [Figure("members", "Tổng số đảng viên", GROUP, headline=True)]
 
 def monthly_figures(ctx: MonthContext):
     """(key, organization id, count) of the members by status, where and as what they were then."""
-    members = members_as_of(ctx.end, counted_only=True)
+    members = ctx.members
     query = (select(members.c.organization_id, members.c.status, func.count())
              .group_by(members.c.organization_id, members.c.status))
     for org_id, status, count in ctx.session.execute(query):

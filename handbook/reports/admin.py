@@ -12,8 +12,8 @@ from handbook.clock import local_time
 from handbook.extensions import db
 from handbook.organizations.models import Organization
 from handbook.reports.models import GeneratedReport
-from handbook.reports.operations import ensure_month, month_is_stored, report_path, root_id, write_monthly_report
-from handbook.reports.statistics import compute_month, current_month, parse_month
+from handbook.reports.operations import ensure_month, report_path, root_id, write_monthly_report
+from handbook.reports.statistics import compute_month, current_month, parse_month, stored_row
 from handbook.scope import get_scoped_or_404, parse_id
 from handbook.spreadsheets import XLSX_MIMETYPE, ascii_filename
 
@@ -93,7 +93,7 @@ class GeneratedReportView(ScopedModelView):
         if month == current_month():
             compute_month(session, month)  # the month under way: its figures as of now
             session.commit()
-        elif not month_is_stored(session, month, org.id):
+        elif stored_row(session, month, org.id) is None:
             ensure_month(session, month)
         report = write_monthly_report(session, month, org.id, created_by_id=current_user.id)
         if report is None:

@@ -70,18 +70,13 @@ def _digits(figure: Figure) -> int:
     return figure.decimals or 1
 
 
-def _written(number: float, digits: int) -> str:
-    """A number with a fixed count of decimals, written the Vietnamese way (1.234,5)."""
-    return f"{number:,.{digits}f}".translate(str.maketrans(",.", ".,"))
-
-
 def figure_text(figure: Figure, value, signed: bool = False) -> str:
     """A figure's value as a report prints it: 1.234, "78,5%", "12,3", "—" for none (with its sign if ``signed``)."""
     if value is None:
         return NOTHING
     digits = _digits(figure)
     shown = value * 100 if figure.percent else value
-    text = _written(shown, digits)
+    text = pdf.vietnamese_number(shown, digits)
     if figure.percent:
         text += "%"
     if signed and round(shown, digits) > 0:

@@ -13,7 +13,7 @@ from handbook.clock import utcnow
 from handbook.organizations.models import Organization
 from handbook.reports.files import monthly_pdf, monthly_xlsx, write_atomically
 from handbook.reports.models import GeneratedReport, MonthlyStatistics
-from handbook.reports.statistics import compute_month, month_report, stored_row
+from handbook.reports.statistics import compute_month, month_report
 
 
 def reports_folder() -> pathlib.Path:
@@ -102,8 +102,3 @@ def root_id(session) -> int | None:
     """The top of the tree (the first root, if a test tree made several)."""
     return session.execute(select(Organization.id).where(Organization.parent_id.is_(None))
                            .order_by(Organization.path).limit(1)).scalar()
-
-
-def month_is_stored(session, month: date, org_id: int) -> bool:
-    """Is ``org_id``'s row of ``month`` stored?"""
-    return stored_row(session, month, org_id) is not None

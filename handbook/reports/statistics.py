@@ -146,13 +146,19 @@ def month_report(session, month: date, org_id: int, with_levels: bool = True) ->
     if not with_levels:
         report.children = [_figures(row, 1, root.name, flags) for row in child_rows(session, month, org_id)]
         return report
-    # The month's tree is in the stored parents: walk it down from the root, level by level.
-    rows = session.execute(select(MonthlyStatistics).where(MonthlyStatistics.month == month)
-                           .order_by(MonthlyStatistics.id)).scalars().all()
+    # The month's tree is in the stored parents: read the subtree level by level (an indexed query
+    # per level, only this subtree's rows), then walk it in tree order.
     below: dict[int, list[MonthlyStatistics]] = defaultdict(list)
-    for row in rows:
-        below[row.parent_id].append(row)
-    names = {row.organization_id: row.name for row in rows}
+    names = {root.organization_id: root.name}
+    frontier = [root.organization_id]
+    while frontier:
+        rows = session.execute(select(MonthlyStatistics).where(
+            MonthlyStatistics.month == month, MonthlyStatistics.parent_id.in_(frontier))
+            .order_by(MonthlyStatistics.id)).scalars().all()
+        for row in rows:
+            below[row.parent_id].append(row)
+            names[row.organization_id] = row.name
+        frontier = [row.organization_id for row in rows]
     by_kind: dict[str, list[OrgFigures]] = defaultdict(list)
 
     def walk(row: MonthlyStatistics, level: int) -> None:
