@@ -24,6 +24,7 @@ DOMAINS = (
     "content",  # news and documents, reading
     "home",  # the member home and the shared member layout
     "reports",  # the monthly statistics, their files and the dashboard
+    "ratings",  # the yearly rating of members and organizations
 )
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

@@ -67,6 +67,32 @@ class MonthContext:
     session: Any
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """A piece of evidence of the yearly rating, per member: a column of the rating sheet, a line of the
+    member's rating page, and a key the rule set's conditions may name."""
+
+    key: str
+    label: str  # the column's title, in Vietnamese
+    kind: str = "number"  # "number", "percent" (a rate from 0 to 1) or "flag" (True/False)
+    decimals: int = 0  # digits after the comma when shown (a percent: of the percentage)
+
+
+@dataclass(frozen=True)
+class YearContext:
+    """What a domain's evidence is computed over: one year of one organization's subtree.
+
+    ``start``/``end`` bound the year in Vietnam's time, in UTC (naive, as stored); ``end`` is the
+    moment the evidence is taken at (the year's end, or now for the year under way). ``members`` is a
+    subquery of the rated members (columns ``member_id``, ``organization_id``)."""
+
+    year: int
+    start: datetime
+    end: datetime
+    members: Any
+    session: Any
+
+
 @dataclass
 class Registry:
     """The things the domains of one app registered, in registration (= domain) order."""
@@ -82,6 +108,8 @@ class Registry:
     figure_sources: list[Callable] = field(default_factory=list)  # fn(ctx: MonthContext) -> rows (key, org_id, value)
     usage_sources: list[Callable] = field(default_factory=list)  # fn(ctx: MonthContext) -> Select of member ids
     flags: list[Flag] = field(default_factory=list)  # what marks an organization on the dashboard
+    evidence: list[Evidence] = field(default_factory=list)  # the yearly rating's evidence, in sheet order
+    evidence_sources: list[Callable] = field(default_factory=list)  # fn(ctx: YearContext) -> rows (member_id, key, value)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -165,3 +193,18 @@ def add_flag(app: Flask, flag: Flag) -> None:
 def add_dashboard(app: Flask, template: str, figures: Callable) -> None:
     """Add a card to the back-office dashboard: ``template`` rendered with ``figures(scope)`` as ``figures``."""
     registry(app).dashboard.append((template, figures))
+
+
+def add_rating_evidence(app: Flask, evidence: Iterable[Evidence], compute: Callable) -> None:
+    """Add evidence to the yearly rating; ``compute(ctx: YearContext)`` gives its values as rows
+    ``(member_id, key, value)`` for the rated members (set-based SQL; a member without a row has none)."""
+    reg = registry(app)
+    known = {item.key for item in reg.evidence}
+    for item in evidence:
+        if item.key in known:
+            raise ValueError(f"two pieces of rating evidence are named {item.key!r}")
+        if item.kind not in ("number", "percent", "flag"):
+            raise ValueError(f"unknown kind of evidence: {item.kind}")
+        known.add(item.key)
+        reg.evidence.append(item)
+    reg.evidence_sources.append(compute)

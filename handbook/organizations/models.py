@@ -263,6 +263,43 @@ class MemberChange(db.Model):
         return f"{self.member_id} {self.changed_at:%Y-%m-%d}"
 
 
+DISCIPLINE_FORMS = {
+    "reprimand": "Khiển trách",
+    "warning": "Cảnh cáo",
+    "dismissal": "Cách chức",
+    "expulsion": "Khai trừ",
+}
+
+
+class Discipline(Versioned, db.Model):
+    """A party discipline decided against a member (kỷ luật đảng): a member disciplined in a year is
+    rated "không hoàn thành nhiệm vụ" that year."""
+
+    __tablename__ = "member_discipline"
+    __table_args__ = (Index("ix_member_discipline_member_decided", "member_id", "decided_on"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    form: Mapped[str] = mapped_column(String(20))  # a key of DISCIPLINE_FORMS
+    decided_on: Mapped[date] = mapped_column(index=True)
+    decision_number: Mapped[str | None] = mapped_column(String(40))  # "12-QĐ/ĐU"
+    issuer: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship()
+
+    @property
+    def form_label(self) -> str:
+        """The form of discipline in Vietnamese."""
+        return DISCIPLINE_FORMS.get(self.form, self.form)
+
+    __scope__ = by_member("member_id")
+
+    def __str__(self) -> str:
+        return f"{self.form_label} {self.decided_on:%d/%m/%Y}"
+
+
 def _changed_by() -> int | None:
     """The signed-in user making a change, if a request is under way (None: the CLI, a job, a seed)."""
     from flask import has_request_context
