@@ -4,8 +4,9 @@ stays one row at 1280 px however many domains move in."""
 MEMBERS = "Tổ chức & đảng viên"
 CONTENT = "Tin tức & tài liệu"
 STUDY = "Học tập"
+RATINGS = "Xếp loại"
 REPORTS = "Báo cáo"
 SYSTEM = "Hệ thống"
 
 # The order the groups take in the menu, whichever domain registers first.
-GROUPS = (MEMBERS, CONTENT, STUDY, REPORTS, SYSTEM)
+GROUPS = (MEMBERS, CONTENT, STUDY, RATINGS, REPORTS, SYSTEM)

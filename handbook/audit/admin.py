@@ -35,6 +35,9 @@ ENTITIES = {
     "article": "Tin tức", "document_attachment": "Tệp đính kèm", "correction_request": "Yêu cầu sửa thông tin",
     "audit_entry": "Nhật ký", "point_rule": "Quy tắc điểm", "read_mark": "Lượt đọc", "user_session": "Phiên đăng nhập",
     "job_run": "Lần chạy tác vụ", "generated_report": "Báo cáo thống kê",
+    "rating_rule_set": "Bộ tiêu chí xếp loại", "rating_criterion": "Tiêu chí xếp loại",
+    "rating_condition": "Điều kiện xếp loại", "member_rating": "Xếp loại đảng viên",
+    "organization_rating": "Xếp loại tổ chức đảng", "rating_step": "Bước xếp loại", "member_discipline": "Kỷ luật đảng viên",
 }
 
 

@@ -39,6 +39,9 @@ ACTIONS = {
     "correction_accept": "Chấp nhận yêu cầu sửa thông tin",
     "correction_reject": "Không chấp nhận yêu cầu sửa thông tin",
     "report_generate": "Lập báo cáo thống kê",
+    "rating_open": "Mở đánh giá, xếp loại",
+    "rating_propose": "Chi bộ đề xuất xếp loại",
+    "rating_decide": "Cấp ủy quyết định xếp loại",
 }
 
 

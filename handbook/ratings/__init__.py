@@ -3,5 +3,18 @@ domains register, the three steps with the quota, and the sheets secretaries sig
 
 
 def init_app(app):
-    """Register the rating's models (screens, commands and seeders follow)."""
-    from handbook.ratings import models  # noqa: F401
+    """Register the rating's screens under their menu group."""
+    from handbook.admin.menu import RATINGS
+    from handbook.extensions import db
+    from handbook.ratings.admin import MemberRatingView, OrganizationRatingView, RatingRuleSetView, RatingStepView
+    from handbook.ratings.models import MemberRating, OrganizationRating, RatingRuleSet, RatingStep
+    from handbook.registry import add_admin_views
+
+    add_admin_views(
+        app,
+        MemberRatingView(MemberRating, db, name="Xếp loại đảng viên", category=RATINGS, endpoint="ratings"),
+        OrganizationRatingView(OrganizationRating, db, name="Xếp loại tổ chức đảng", category=RATINGS,
+                               endpoint="organization_ratings"),
+        RatingStepView(RatingStep, db, name="Lịch sử các bước", category=RATINGS, endpoint="rating_steps"),
+        RatingRuleSetView(RatingRuleSet, db, name="Bộ tiêu chí hằng năm", category=RATINGS, endpoint="rating_rules"),
+    )
