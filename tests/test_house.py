@@ -93,4 +93,8 @@ def test_every_domain_registers_itself(app):
         "handbook.study.figures", "handbook.reports.statistics"}
     assert [f.__module__ for f in house.usage_sources] == ["handbook.auth.figures", "handbook.content.figures"]
     assert [template for template, _figures in house.dashboard] == ["reports/_dashboard.html"]
+    # The yearly rating's evidence: each domain's, in domain order; the rating code names none of them.
+    assert [f.__module__ for f in house.evidence_sources] == [
+        "handbook.organizations.evidence", "handbook.study.evidence", "handbook.reports.evidence"]
+    assert {"ratings", "organization_ratings", "rating_steps", "rating_rules"} <= endpoints
     assert [label for _position, label, _path, _icon in house.member_nav] == ["Trang chủ", "Tin tức", "Tài liệu"]

@@ -6,7 +6,7 @@ through the real pages with CSRF; what is saved is checked in the database.
 """
 import itertools
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 import pytest
@@ -22,8 +22,9 @@ from handbook.config import TestConfig
 from handbook.content.models import Article, Attachment, Document, ReadMark
 from handbook.extensions import db
 from handbook.jobs import JobRun
-from handbook.organizations.models import Member, Organization
+from handbook.organizations.models import Discipline, Member, Organization
 from handbook.privacy.models import CorrectionRequest
+from handbook.ratings.models import MemberRating, OrganizationRating, RatingRuleSet, RatingStep
 from handbook.reports.models import GeneratedReport
 from handbook.study.models import PointRule
 from support import csrf_token, export_rows
@@ -147,10 +148,48 @@ def _report_row(make, tree, anchor):
     return Row(report.id, f"07/{period[:4]}", tree[anchor])
 
 
+def _member_rating(make, tree, anchor) -> tuple[MemberRating, Member]:
+    member = _member(make, tree[anchor])
+    rating = _save(make, MemberRating(year=2025, rule_set_id=1, member_id=member.id, organization_id=tree[anchor].id,
+                                      evidence={}, self_scores={}))
+    return rating, member
+
+
+def _member_rating_row(make, tree, anchor):
+    rating, member = _member_rating(make, tree, anchor)
+    return Row(rating.id, member.full_name, tree[anchor])
+
+
+def _organization_rating_row(make, tree, anchor):
+    org = make.org(tree[anchor], "branch", f"Tổ ma trận {next(_n):06d}")
+    row = _save(make, OrganizationRating(year=2025, rule_set_id=1, organization_id=org.id, counts={"rated": 1}))
+    return Row(row.id, org.name, org)
+
+
+def _rating_step_row(make, tree, anchor):
+    rating, member = _member_rating(make, tree, anchor)
+    step = _save(make, RatingStep(member_rating_id=rating.id, step="self", level="good", detail={}))
+    return Row(step.id, member.full_name, tree[anchor])
+
+
+def _rule_set_row(make, tree, anchor):
+    year = 2200 + next(_n)
+    rule_set = _save(make, RatingRuleSet(year=year, name=f"Bộ tiêu chí ma trận {year}", regulation="366-QĐ/TW"))
+    return Row(rule_set.id, rule_set.name, None)
+
+
+def _discipline_row(make, tree, anchor):
+    member = _member(make, tree[anchor])
+    row = _save(make, Discipline(member_id=member.id, form="reprimand", decided_on=date(2025, 5, 1)))
+    return Row(row.id, member.card_number, tree[anchor])
+
+
 MAKERS = {
     Organization: _org_row, Member: _member_row, User: _user_row, Article: _article_row, Document: _document_row,
     Attachment: _attachment_row, ReadMark: _read_mark_row, PointRule: _point_rule_row,
     CorrectionRequest: _correction_row, AuditEntry: _audit_row, JobRun: _job_run_row, GeneratedReport: _report_row,
+    MemberRating: _member_rating_row, OrganizationRating: _organization_rating_row, RatingStep: _rating_step_row,
+    RatingRuleSet: _rule_set_row, Discipline: _discipline_row,
 }
 
 

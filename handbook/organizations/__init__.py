@@ -8,7 +8,7 @@ def init_app(app):
     from handbook.organizations.admin import MemberView, OrganizationView
     from handbook.organizations.cli import orgs_cli
     from handbook.organizations.models import Member, Organization
-    from handbook.organizations.seed import seed_member_changes, seed_organization_moves
+    from handbook.organizations.seed import seed_disciplines, seed_member_changes, seed_organization_moves
     from handbook.organizations.figures import FIGURES, monthly_figures
     from handbook.organizations.evidence import EVIDENCE, discipline_evidence
     from handbook.registry import add_admin_views, add_monthly_figures, add_rating_evidence, add_seeders
@@ -19,4 +19,5 @@ def init_app(app):
     add_rating_evidence(app, EVIDENCE, discipline_evidence)
     add_seeders(app, province=seed_organization_moves)
     add_seeders(app, province=seed_member_changes)
+    add_seeders(app, province=seed_disciplines)
     app.cli.add_command(orgs_cli)

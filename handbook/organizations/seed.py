@@ -9,7 +9,8 @@ from sqlalchemy import bindparam, select, update
 
 from handbook.auth.models import User
 from handbook.bulk import insert_rows
-from handbook.organizations.models import Member, MemberChange, OrganizationMove, path_segment
+from handbook.clock import local_now
+from handbook.organizations.models import Discipline, Member, MemberChange, OrganizationMove, path_segment
 
 # Of the members in the party, the share who move to another branch during the year, and the share
 # whose status changes (transferred out of the province, deceased, or made official).
@@ -18,6 +19,15 @@ RESTATED_SHARE = 0.003
 # A move stays within the grassroots organization this often; otherwise within the committee.
 MOVES_WITHIN_GRASSROOTS = 0.7
 # How the changes of status split: (from, to, weight).
+# About one member in a thousand is disciplined in a year, mostly by reprimand.
+DISCIPLINED_SHARE = 0.001
+DISCIPLINE_FORMS_WEIGHTED = (("reprimand", 0.7), ("warning", 0.25), ("dismissal", 0.05))
+DISCIPLINE_REASONS = (
+    "Vi phạm quy định về những điều đảng viên không được làm",
+    "Không thực hiện nhiệm vụ được chi bộ phân công",
+    "Vi phạm nguyên tắc tập trung dân chủ",
+    "Thiếu trách nhiệm trong thực hiện nhiệm vụ chuyên môn",
+)
 RESTATEMENTS = (("official", "transferred", 0.4), ("official", "deceased", 0.3), ("probationary", "official", 0.3))
 
 
@@ -151,3 +161,20 @@ def seed_member_changes(session, ctx) -> dict[str, int]:
     # The other domains' seeders place each member's activity in the branch they are in now.
     ctx.member_branch_ids[:] = [moved_to.get(m, b) for m, b in zip(ctx.member_ids, ctx.member_branch_ids)]
     return {"member_change": len(changes)}
+
+
+def seed_disciplines(session, ctx) -> int:
+    """About 0.1% of the members disciplined during the year by their grassroots committee, with a
+    decision number and a reason: the rating's "disciplined" evidence has its source."""
+    rng = random.Random(ctx.rng.getrandbits(64))
+    chosen = rng.sample(ctx.member_ids, round(DISCIPLINED_SHARE * len(ctx.member_ids)))
+    forms = [form for form, _ in DISCIPLINE_FORMS_WEIGHTED]
+    weights = [weight for _, weight in DISCIPLINE_FORMS_WEIGHTED]
+    rows = []
+    for n, member_id in enumerate(sorted(chosen), start=1):
+        day = local_now(ctx.random_time()).date()
+        rows.append({"member_id": member_id, "form": rng.choices(forms, weights)[0], "decided_on": day,
+                     "decision_number": f"{n}-QĐ/ĐU", "issuer": "Ban Thường vụ Đảng ủy", "reason": rng.choice(DISCIPLINE_REASONS),
+                     "created_at": ctx.random_time(), "version": 1})
+    insert_rows(session, Discipline.__table__, rows)
+    return len(rows)

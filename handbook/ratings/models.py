@@ -230,6 +230,7 @@ class RatingStep(db.Model):
     """One step taken on a rating, append-only: who, when, which level and score, and what changed."""
 
     __tablename__ = "rating_step"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_rating_id: Mapped[int | None] = mapped_column(ForeignKey("member_rating.id", ondelete="CASCADE"), index=True)

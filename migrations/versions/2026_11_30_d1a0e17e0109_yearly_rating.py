@@ -167,7 +167,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['by_id'], ['user_account.id'], name=op.f('fk_rating_step_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['member_rating_id'], ['member_rating.id'], name=op.f('fk_rating_step_member_rating_id_member_rating'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organization_rating_id'], ['organization_rating.id'], name=op.f('fk_rating_step_organization_rating_id_organization_rating'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_step'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_step')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('rating_step', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rating_step_at'), ['at'], unique=False)
