@@ -298,3 +298,24 @@ def test_the_rules_are_the_admins_alone(app, cycle, tree):
         copy = rule_set_of(db.session, year)
         assert len(copy.criteria) == 7 and sum(c.max_score for c in copy.criteria) == 100 and not copy.is_open
     assert _post(admin, "/admin/rating_rules/copy", {"id": source, "year": year}).status_code == 302  # refused, flashed
+
+
+def test_above_the_grassroots_level_the_committee_chooses_a_grassroots_organization(app, make):
+    district = make.org(kind="committee", name="Huyện ủy Thử Xếp Loại")
+    communes = [make.org(district, "grassroots", name) for name in ("Đảng bộ xã Minh Tân", "Đảng bộ xã Hồng Phong")]
+    branch = make.org(communes[0], "branch", "Chi bộ thôn Lạc Thành")
+    for i in range(3):
+        make.member(branch, f"Đỗ Minh Châu {i}")
+    year = next(_years)
+    with app.app_context():
+        rule_set = copy_rule_set(db.session, rule_set_of(db.session, 2025), year)
+        open_year(db.session, rule_set, db.session.get(type(district), district.id))
+        db.session.commit()
+    client = logged_in_client(app, make.user("committee", district))
+    page = client.get(f"/admin/ratings/decide?org={district.id}&year={year}")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Đảng bộ xã Minh Tân" in body
+    assert "Đảng bộ xã Hồng Phong" not in body  # nobody rated there
+    assert f"/admin/ratings/decide?org={communes[0].id}" in body.replace("&amp;", "&")
+    decide_page = client.get(f"/admin/ratings/decide?org={communes[0].id}&year={year}")
+    assert decide_page.status_code == 200 and "Đỗ Minh Châu 2" in decide_page.get_data(as_text=True)

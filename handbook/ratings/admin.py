@@ -27,12 +27,15 @@ from handbook.ratings.operations import (STAFF_WHO_DECIDE, Proposal, RatingRefus
                                          decide, decide_organization, grassroots_for, load_rule_set, open_year,
                                          propose, quota_of)
 from handbook.ratings.rules import format_score
+from handbook.ratings.tree import grassroots_of
 from handbook.registry import registry
 from handbook.scope import current_scope, get_scoped_or_404, parse_id, scoped_select
 from handbook.spreadsheets import XLSX_MIMETYPE, ascii_filename
 
 LEVEL_CHOICES = [(code, f"{short} – {full}") for code, (short, full) in LEVELS.items()]
 MIMETYPES = {"xlsx": XLSX_MIMETYPE, "pdf": "application/pdf"}
+# A decision is taken at the grassroots level: above it, the page lists the grassroots organizations.
+ABOVE_GRASSROOTS = ("province", "committee")
 # The most ratings one decision page lists: a grassroots organization has a few hundred members at most.
 PAGE_LIMIT = 2000
 
@@ -222,6 +225,8 @@ class MemberRatingView(ScopedModelView):
             abort(403)
         session = db.session
         org = get_scoped_or_404(Organization, request.values.get("org") or current_user.organization_id)
+        if org.kind in ABOVE_GRASSROOTS:
+            return self._choose_grassroots(org)
         grassroots = grassroots_for(session, org)
         scope = current_scope()
         if not scope.allows_org(grassroots):
@@ -263,6 +268,29 @@ class MemberRatingView(ScopedModelView):
                            levels=LEVEL_CHOICES, level_short=level_short, level_label=level_label,
                            format_score=format_score, quota=quota, proposed_quota=proposed_quota, rule_set=rule_set,
                            org_rating=org_rating, form=request.form if status != 200 else None), status
+
+    def _choose_grassroots(self, org):
+        """Above the grassroots level: the grassroots organizations of the subtree with how far their
+        year has come (rated, proposed, decided), each linking to its decision page."""
+        session = db.session
+        year = _year_arg(session)
+        per_branch = session.execute(
+            select(MemberRating.organization_id, func.count(), func.count(MemberRating.proposed_level),
+                   func.count(MemberRating.decided_level))
+            .where(MemberRating.year == year, MemberRating.organization_id.in_(
+                select(Organization.id).where(Organization.subtree_clause(org.path))))
+            .group_by(MemberRating.organization_id)).all()
+        deciding = grassroots_of(session, [row[0] for row in per_branch])
+        progress: dict[int, list[int]] = {}
+        for branch_id, rated, proposed, decided in per_branch:
+            counts = progress.setdefault(deciding[branch_id], [0, 0, 0])
+            counts[0] += rated
+            counts[1] += proposed
+            counts[2] += decided
+        rows = session.execute(select(Organization).where(Organization.id.in_(list(progress)))
+                               .order_by(Organization.path)).scalars().all()
+        return self.render("ratings/choose.html", org=org, year=year,
+                           rows=[(row, *progress[row.id]) for row in rows])
 
     # -- opening a year, refreshing its evidence -----------------------------------------------
     @expose("/open", methods=["POST"])
