@@ -319,3 +319,15 @@ def test_above_the_grassroots_level_the_committee_chooses_a_grassroots_organizat
     assert f"/admin/ratings/decide?org={communes[0].id}" in body.replace("&amp;", "&")
     decide_page = client.get(f"/admin/ratings/decide?org={communes[0].id}&year={year}")
     assert decide_page.status_code == 200 and "Đỗ Minh Châu 2" in decide_page.get_data(as_text=True)
+
+
+def test_a_year_with_ratings_keeps_its_rules(app, cycle, tree):
+    admin = logged_in_client(app, tree["admin"])
+    with app.app_context():
+        rule_set_id = rule_set_of(db.session, cycle["year"]).id
+    response = _post(admin, "/admin/rating_rules/delete/", {"id": rule_set_id, "url": "/admin/rating_rules/"})
+    assert response.status_code == 302
+    page = admin.get("/admin/rating_rules/").get_data(as_text=True)
+    assert "Không thể xóa bộ tiêu chí" in page
+    with app.app_context():
+        assert db.session.get(RatingRuleSet, rule_set_id) is not None

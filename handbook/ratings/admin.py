@@ -101,6 +101,8 @@ class RatingRuleSetView(ScopedModelView):
                     "note"]
     inline_models = [CriterionInline(RatingCriterion), ConditionInline(RatingCondition)]
     column_formatters = {"is_open": lambda v, c, m, n: "Có" if m.is_open else "Không",
+                         **{name: (lambda v, c, m, n: format_score(getattr(m, n)))
+                            for name in ("excellent_min", "good_min", "pass_min", "quota_percent")},
                          "year": lambda v, c, m, n: Markup(
                              f'{m.year} <form class="d-inline" method="post" action="{url_for(".copy_view")}">'
                              f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">'
@@ -122,6 +124,14 @@ class RatingRuleSetView(ScopedModelView):
         codes = [c.code for c in model.criteria]
         if len(codes) != len(set(codes)):
             raise ValidationError("Mỗi tiêu chí cần một mã riêng.")
+
+    def delete_model(self, model):
+        """A year whose members are rated keeps its rules: the ratings were given under them."""
+        used = db.session.execute(select(MemberRating.id).where(MemberRating.rule_set_id == model.id).limit(1)).first()
+        if used is not None:
+            flash(f"Không thể xóa bộ tiêu chí năm {model.year}: đã có đảng viên được đánh giá theo bộ tiêu chí này.", "error")
+            return False
+        return super().delete_model(model)
 
     @expose("/copy", methods=["POST"])
     def copy_view(self):
