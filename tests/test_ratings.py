@@ -331,3 +331,18 @@ def test_a_year_with_ratings_keeps_its_rules(app, cycle, tree):
     assert "Không thể xóa bộ tiêu chí" in page
     with app.app_context():
         assert db.session.get(RatingRuleSet, rule_set_id) is not None
+
+
+def test_the_nightly_job_refreshes_the_open_years_evidence(app, cycle):
+    from datetime import date, datetime
+
+    from handbook.jobs import run_job
+
+    member = cycle["members"][2]
+    with app.app_context():
+        db.session.add(Discipline(member_id=member.id, form="reprimand", decided_on=date(cycle["year"], 1, 5)))
+        db.session.commit()
+        result = run_job("rating-evidence", now=datetime(cycle["year"], 6, 1))
+    assert result is not None and result[str(cycle["year"])] >= 10
+    rating = _rating(app, cycle["ratings"][member.id])
+    assert rating.evidence["disciplined"] is True and rating.draft_level == "fail"

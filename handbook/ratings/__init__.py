@@ -3,12 +3,13 @@ domains register, the three steps with the quota, and the sheets secretaries sig
 
 
 def init_app(app):
-    """Register the rating's screens under their menu group."""
+    """Register the rating's screens under their menu group and its nightly evidence job."""
     from handbook.admin.menu import RATINGS
     from handbook.extensions import db
     from handbook.ratings.admin import MemberRatingView, OrganizationRatingView, RatingRuleSetView, RatingStepView
     from handbook.ratings.models import MemberRating, OrganizationRating, RatingRuleSet, RatingStep
-    from handbook.registry import add_admin_views
+    from handbook.ratings.jobs import rating_evidence
+    from handbook.registry import add_admin_views, add_jobs
 
     add_admin_views(
         app,
@@ -18,3 +19,4 @@ def init_app(app):
         RatingStepView(RatingStep, db, name="Lịch sử các bước", category=RATINGS, endpoint="rating_steps"),
         RatingRuleSetView(RatingRuleSet, db, name="Bộ tiêu chí hằng năm", category=RATINGS, endpoint="rating_rules"),
     )
+    add_jobs(app, rating_evidence)
