@@ -3,5 +3,8 @@ domains register, the three steps with the quota, and the sheets secretaries sig
 
 
 def init_app(app):
-    """Register the rating's models (screens, commands and seeders follow)."""
+    """Register the rating's models, the member's own rating page and its item on the member home."""
     from handbook.ratings import models  # noqa: F401
+    from handbook.ratings.member import register
+
+    register(app)
