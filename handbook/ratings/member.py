@@ -31,7 +31,7 @@ EDITABLE_STATUSES = ("open", "self")
 # What a score box may hold before the rules read it: digits with one comma or point. Anything else
 # ("abc", "1e30") is sent on as text the rules refuse as "not a number"; an exponent would otherwise
 # reach Decimal.quantize, which raises on numbers of more than 28 digits.
-PLAIN_NUMBER = re.compile(r"\s*\d{1,6}(?:[.,]\d{0,6})?\s*")
+PLAIN_NUMBER = re.compile(r"\s*-?\d{1,6}(?:[.,]\d{0,6})?\s*")
 NOT_A_NUMBER = "?"
 
 
