@@ -101,8 +101,8 @@ def test_member_sees_the_year_the_criteria_and_the_evidence(rated, year):
     assert response.status_code == 200
     html = _text(response)
     assert f"Đánh giá, xếp loại đảng viên năm {year}" in html and "366-QĐ/TW" in html
-    assert "Tiêu chí chung" in html and "(tối đa 30 điểm)" in html
-    assert "Kết quả thực hiện nhiệm vụ" in html and "(tối đa 70 điểm)" in html
+    assert "Tiêu chí chung" in html and "(tối đa 30&nbsp;điểm)" in html
+    assert "Kết quả thực hiện nhiệm vụ" in html and "(tối đa 70&nbsp;điểm)" in html
     assert "Chính trị, tư tưởng" in html and "/ 40 điểm" in html
     assert len(re.findall(r'<input type="text" inputmode="decimal"[^>]*name="score-\d\.\d"', html)) == 7
     evidence = re.search(r'data-testid="evidence">(.*?)</dl>', html, re.S).group(1)
