@@ -1,21 +1,25 @@
-"""Back-office screens for the organization tree and the members."""
+"""Back-office screens for the organization tree, the members and their party discipline."""
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.helpers import is_form_submitted
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect, select
-from wtforms import StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from handbook.admin.base import ScopedModelView, choice_label
+from handbook.admin.base import ScopedModelView, choice_label, unresolved_choice
+from handbook.clock import local_today
 from handbook.extensions import db
 from handbook.scope import current_scope
 from handbook.organizations.models import (
+    DISCIPLINE_FORMS,
     GENDERS,
     MEMBER_LABELS,
     MEMBER_STATUSES,
     ORG_KINDS,
     PARTY_POSITIONS,
     THEORY_LEVELS,
+    Discipline,
     Member,
     Organization,
 )
@@ -235,3 +239,66 @@ class MemberView(ScopedModelView):
             raise ValidationError("Số thẻ đảng viên này đã có trong hệ thống.")
         if model.organization is not None and model.organization.kind not in ("branch", "grassroots"):
             raise ValidationError("Đảng viên phải thuộc một chi bộ.")
+
+
+# A discipline names a member the user manages: one outside the subtree is refused for lack of rights.
+MEMBER_OUTSIDE = "Đảng viên không thuộc phạm vi tổ chức bạn được quản lý."
+
+
+class DisciplineView(ScopedModelView):
+    """Party discipline (kỷ luật đảng) decided against members: committees record it for the members
+    of their subtree; a member disciplined in a year is rated "không hoàn thành nhiệm vụ" that year."""
+
+    audits_listing = True  # the list names members
+    column_list = ["member", "form", "decided_on", "decision_number", "issuer", "reason"]
+    column_details_list = ["member", "form", "decided_on", "decision_number", "issuer", "reason", "created_at"]
+    column_export_list = ["member.full_name", "member.card_number", "form", "decided_on", "decision_number", "issuer",
+                          "reason"]
+    column_searchable_list = ["member.full_name", "member.card_number", "decision_number"]
+    column_filters = ["form", "decided_on", "member.card_number"]
+    column_sortable_list = ["form", "decided_on", "decision_number"]
+    column_default_sort = ("decided_on", True)
+    column_select_related_list = [Discipline.member]
+    column_labels = {
+        "member": "Đảng viên",
+        "member.full_name": "Họ và tên",
+        "member.card_number": "Số thẻ đảng viên",
+        "form": "Hình thức kỷ luật",
+        "decided_on": "Ngày quyết định",
+        "decision_number": "Số quyết định",
+        "issuer": "Cơ quan quyết định",
+        "reason": "Lý do",
+        "created_at": "Ngày nhập",
+    }
+    column_formatters = {"form": _label(DISCIPLINE_FORMS)}
+    column_formatters_export = {"form": _label(DISCIPLINE_FORMS)}
+    form_columns = ["member", "form", "decided_on", "decision_number", "issuer", "reason"]
+    form_choices = {"form": list(DISCIPLINE_FORMS.items())}
+    form_ajax_refs = {"member": {"fields": ["full_name", "card_number"], "placeholder": "Tìm đảng viên"}}
+    form_args = {
+        "member": {"label": "Đảng viên", "validators": [DataRequired("Vui lòng chọn đảng viên.")]},
+        "form": {"label": "Hình thức kỷ luật"},
+        "decided_on": {"label": "Ngày quyết định", "validators": [DataRequired("Vui lòng nhập ngày quyết định.")]},
+        "decision_number": {"label": "Số quyết định", "description": "Ví dụ: 12-QĐ/ĐU.",
+                            "validators": [Optional(), Length(max=40, message="Tối đa 40 ký tự.")]},
+        "issuer": {"label": "Cơ quan quyết định", "description": "Ví dụ: Đảng ủy xã Một.",
+                   "validators": [Optional(), Length(max=255, message="Tối đa 255 ký tự.")]},
+        "reason": {"label": "Lý do", "validators": [Optional(), Length(max=1000, message="Tối đa 1000 ký tự.")]},
+    }
+    form_overrides = {"reason": TextAreaField}
+    form_widget_args = {"reason": {"rows": 3}}
+
+    def validate_form(self, form):
+        """Refuse (403, audited) a member outside the user's subtree, on the submitted value, before
+        the form is applied: the scoped lookup could not resolve the id sent."""
+        if "member" in form and is_form_submitted() and unresolved_choice(form.member):
+            row = getattr(form, "_obj", None)
+            self.handle_view_exception(self.refuse(MEMBER_OUTSIDE, getattr(row, "id", None),
+                                                   requested={"member": form.member.raw_data}))
+            return False
+        return super().validate_form(form)
+
+    def after_form_change(self, form, model, is_created):
+        """A decision is dated: not after today (Vietnam's date)."""
+        if model.decided_on is not None and model.decided_on > local_today():
+            raise ValidationError("Ngày quyết định không được sau ngày hôm nay.")

@@ -3,12 +3,14 @@ domains register, the three steps with the quota, and the sheets secretaries sig
 
 
 def init_app(app):
-    """Register the rating's screens under their menu group and its nightly evidence job."""
+    """Register the rating's screens under their menu group, its nightly evidence job, the member's own
+    rating page and its item on the member home."""
     from handbook.admin.menu import RATINGS
     from handbook.extensions import db
     from handbook.ratings.admin import MemberRatingView, OrganizationRatingView, RatingRuleSetView, RatingStepView
-    from handbook.ratings.models import MemberRating, OrganizationRating, RatingRuleSet, RatingStep
     from handbook.ratings.jobs import rating_evidence
+    from handbook.ratings.member import register
+    from handbook.ratings.models import MemberRating, OrganizationRating, RatingRuleSet, RatingStep
     from handbook.registry import add_admin_views, add_jobs
 
     add_admin_views(
@@ -20,3 +22,4 @@ def init_app(app):
         RatingRuleSetView(RatingRuleSet, db, name="Bộ tiêu chí hằng năm", category=RATINGS, endpoint="rating_rules"),
     )
     add_jobs(app, rating_evidence)
+    register(app)

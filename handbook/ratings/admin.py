@@ -20,6 +20,7 @@ from handbook.clock import local_time
 from handbook.extensions import db
 from handbook.organizations.models import Member, Organization
 from handbook.ratings.evidence import refresh_evidence
+from handbook.ratings.member import evidence_text
 from handbook.ratings.models import (CONDITION_SUBJECTS, CRITERION_GROUPS, LEVEL_ORDER, LEVELS, OPERATORS, STATUSES,
                                      MemberRating, OrganizationRating, RatingCondition, RatingCriterion, RatingRuleSet,
                                      level_label, level_short)
@@ -42,19 +43,6 @@ PAGE_LIMIT = 2000
 
 def _level(view, context, model, name):
     return level_short(getattr(model, name))
-
-
-def evidence_text(item, value) -> str:
-    """A piece of evidence as a screen shows it: 12; 78,5%; Có/Không; — for none."""
-    from handbook.pdf import vietnamese_number
-
-    if value is None:
-        return "—"
-    if item.kind == "flag":
-        return "Có" if value else "Không"
-    if item.kind == "percent":
-        return vietnamese_number(float(value) * 100, item.decimals or 1) + "%"
-    return vietnamese_number(value, item.decimals or None) if isinstance(value, float) else vietnamese_number(value)
 
 
 def current_year(session) -> int | None:
