@@ -4,6 +4,7 @@ Each test opens the real edit pages in two logged-in browsers (test clients), su
 the pages sent them (CSRF and the hidden version included) and checks what the database holds.
 """
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -16,7 +17,7 @@ from handbook.auth.models import User
 from handbook.content.models import Article, Document
 from handbook.extensions import db
 from handbook.organizations.admin import MemberView
-from handbook.organizations.models import Member, Organization
+from handbook.organizations.models import Discipline, Member, Organization
 from handbook.study.models import PointRule
 from handbook.versioning import is_versioned
 from support import PASSWORD, AuthActions, logged_in_client
@@ -276,6 +277,8 @@ def _a_row_of(app, make, tree, model) -> int:
         User: lambda: make.user("member", tree["B1"], make.member(tree["B1"])),
         Article: lambda: make_article(app, tree["B1"]),
         Document: lambda: make_document(app, tree["B1"]),
+        Discipline: lambda: make._save(Discipline(member_id=make.member(tree["B1"]).id, form="reprimand",
+                                                  decided_on=date(2026, 1, 5))),
     }
     if model in makers:
         return makers[model]().id

@@ -346,3 +346,14 @@ def test_the_nightly_job_refreshes_the_open_years_evidence(app, cycle):
     assert result is not None and result[str(cycle["year"])] >= 10
     rating = _rating(app, cycle["ratings"][member.id])
     assert rating.evidence["disciplined"] is True and rating.draft_level == "fail"
+
+
+@pytest.mark.parametrize("typed", ["abc", "1e30", "NaN", "Infinity", "9" * 40])
+def test_a_score_that_is_not_a_number_is_refused_not_a_500(app, cycle, typed):
+    client = logged_in_client(app, cycle["secretary"])
+    rid = cycle["ratings"][cycle["members"][0].id]
+    response = _post(client, f"/admin/ratings/branch?org={cycle['A'].id}&year={cycle['year']}",
+                     {f"level-{rid}": "good", f"score-{rid}": typed, f"reason-{rid}": "Lý do"})
+    assert response.status_code == 400 and ("Điểm phải là một số" in response.get_data(as_text=True)
+                                            or "Điểm từ 0 đến 100" in response.get_data(as_text=True))
+    assert _rating(app, rid).proposed_level is None

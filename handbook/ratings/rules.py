@@ -22,7 +22,10 @@ def as_score(value) -> Decimal | None:
         raise ValueError(f"not a score: {value!r}") from None
     if not score.is_finite():
         raise ValueError(f"not a score: {value!r}")
-    return score.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    try:
+        return score.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # "1e30": more digits than a Decimal context holds
+        raise ValueError(f"not a score: {value!r}") from None
 
 
 def score_level(rule_set: RatingRuleSet, score: Decimal) -> str:
