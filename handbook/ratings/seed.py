@@ -121,7 +121,7 @@ class _Cycle:
                 .order_by(User.role.desc(), User.id)):  # a committee's office before the admin at the same place
             (self.secretaries if role == "secretary" else self.offices).setdefault(org_id, user_id)
         self.grassroots: dict[int, int] = {}
-        self.counts = defaultdict(int)
+        self.steps = 0
 
     # -- the rules, memoized: a province has ~400 distinct scores and a few shapes of evidence ------
     def level(self, halves: int, evidence: dict) -> str:
@@ -236,7 +236,6 @@ class _Cycle:
                 row.update(status="proposed", version=3, proposed_score=_score(halves), proposed_level=level,
                            proposal_reason=reason, proposed_by_id=self.secretaries.get(branch_id),
                            proposed_at=meetings[branch_id])
-                self.counts[f"proposed_{'revised' if reason else 'as_assessed'}"] += 1
             if stage == "decided":
                 grassroots = self.grassroots[branch_id]
                 if grassroots not in decisions:
@@ -246,7 +245,6 @@ class _Cycle:
                 row.update(status="decided", version=4, decided_level=decided, decision_note=note,
                            decided_by_id=self.office_above(grassroots, include_self=True),
                            decided_at=decisions[grassroots])
-                self.counts[decided] += 1
             yield plan, row
 
     def insert(self, plans, demoted: dict[int, str]) -> None:
@@ -261,7 +259,7 @@ class _Cycle:
                 insert_rows(self.session, MemberRating.__table__, batch)
                 batch = []
         insert_rows(self.session, MemberRating.__table__, batch)
-        self.counts["rating_step"] += record_steps(self.session, self.rule_set.year)
+        self.steps += record_steps(self.session, self.rule_set.year)
 
     def update(self, plans) -> None:
         """Take the planned steps on ratings already open, then record the steps."""
@@ -275,7 +273,7 @@ class _Cycle:
             batch.append({"r_id": rating_id, **{f"r_{name}": value for name, value in row.items()}})
         if batch:
             self.session.execute(statement, batch)
-        self.counts["rating_step"] += record_steps(self.session, self.rule_set.year)
+        self.steps += record_steps(self.session, self.rule_set.year)
 
     def decide_organizations(self, roots) -> int:
         """Count the organizations' members and have the committee above each decide its draft level
@@ -300,7 +298,7 @@ class _Cycle:
             # The bulk UPDATE bypassed the identity map: the counted rows must read their decisions.
             self.session.expire_all()
         insert_rows(self.session, RatingStep.__table__, steps)
-        self.counts["rating_step"] += len(steps)
+        self.steps += len(steps)
         return len(stored)
 
 
@@ -409,7 +407,7 @@ def complete_year(session, rule_set: RatingRuleSet, rng: random.Random, windows:
     del evidence
     cycle.insert(plans, cycle.hold_quota(plans))
     organizations = cycle.decide_organizations(_roots(session))
-    return {"member_rating": len(plans), "organization_rating": organizations, **cycle.counts}
+    return {"member_rating": len(plans), "rating_step": cycle.steps, "organization_rating": organizations}
 
 
 def seed_demo_ratings(session, rng: random.Random) -> dict[str, int]:
@@ -445,9 +443,8 @@ def seed_demo_ratings(session, rng: random.Random) -> dict[str, int]:
 
     cycle.grassroots = grassroots
     cycle.update(cycle.plan(rows, stage_of))
-    counts.update({f"{key}_{year}": value for key, value in cycle.counts.items()})
-    counts[f"member_rating_{year}"] = len(rows)
-    return counts
+    return {"member_rating": counts["member_rating"] + len(rows), "rating_step": counts["rating_step"] + cycle.steps,
+            "organization_rating": counts["organization_rating"]}
 
 
 def seed_province_ratings(session, ctx) -> dict[str, int]:
