@@ -68,7 +68,11 @@ def _check_decided_year(session, year: int) -> list[MemberRating]:
         assert [s.level for s in taken] == [rating.self_level, rating.proposed_level, rating.decided_level]
         assert [s.at for s in taken] == [rating.self_at, rating.proposed_at, rating.decided_at]
         assert all(december[0] <= (s.at + LOCAL_OFFSET).date() <= december[1] for s in taken)
+        # The detail the workflow writes: the scores, and what changed as people read it ("92.50").
         assert taken[0].detail["scores"] == rating.self_scores
+        assert taken[0].detail["changes"]["self_score"] == [None, f"{rating.self_score:.2f}"]
+        assert taken[1].detail["changes"]["proposed_level"] == [None, rating.proposed_level]
+        assert taken[1].detail["reason"] == rating.proposal_reason and taken[2].detail["note"] == rating.decision_note
         # A proposal unlike the self-assessment, or a decision unlike the proposal, says why.
         assert rating.proposed_level == rating.self_level or rating.proposal_reason
         assert rating.decided_level == rating.proposed_level or rating.decision_note

@@ -81,18 +81,14 @@ class Windows:
         return cls(local(1), local(11), local(19), local(29), local(31))
 
 
-def _between(rng: random.Random, low: datetime, high: datetime) -> datetime:
-    """A whole second in [low, high)."""
-    return low + timedelta(seconds=int(rng.random() * max(1, (high - low).total_seconds())))
-
-
 def _working_time(rng: random.Random, low: datetime, high: datetime, first: int, last: int) -> datetime:
-    """A moment of [low, high) between ``first`` and ``last`` o'clock in Vietnam (a meeting, an evening at home)."""
-    moment = _between(rng, low, high)
-    local = moment + LOCAL_OFFSET
-    hour = first + rng.random() * (last - first)
-    moment = datetime(local.year, local.month, local.day) + timedelta(hours=hour) - LOCAL_OFFSET
-    return min(max(moment.replace(microsecond=0), low), high - timedelta(seconds=1))
+    """A whole second of [low, high) between ``first`` and ``last`` o'clock in Vietnam (a meeting, an
+    evening at home): on a day of the window, kept inside it."""
+    day = (low + LOCAL_OFFSET).replace(hour=0, minute=0, second=0, microsecond=0) - LOCAL_OFFSET
+    days = max(1, -(-(high - day) // timedelta(days=1)))
+    seconds = int((first + rng.random() * (last - first)) * 3600)
+    moment = day + timedelta(days=int(rng.random() * days), seconds=seconds)
+    return min(max(moment, low.replace(microsecond=0)), high - timedelta(seconds=1))
 
 
 def _half(halves: int) -> str:
@@ -239,12 +235,12 @@ class _Cycle:
             if stage == "decided":
                 grassroots = self.grassroots[branch_id]
                 if grassroots not in decisions:
-                    decisions[grassroots] = _working_time(rng, w.decisions, w.organizations, 8, 11)
+                    decisions[grassroots] = (_working_time(rng, w.decisions, w.organizations, 8, 11),
+                                             self.office_above(grassroots, include_self=True))
                 note = demoted.get(member_id)
-                decided = "good" if note else proposal[0]
-                row.update(status="decided", version=4, decided_level=decided, decision_note=note,
-                           decided_by_id=self.office_above(grassroots, include_self=True),
-                           decided_at=decisions[grassroots])
+                row.update(status="decided", version=4, decided_level="good" if note else proposal[0],
+                           decision_note=note, decided_at=decisions[grassroots][0],
+                           decided_by_id=decisions[grassroots][1])
             yield plan, row
 
     def insert(self, plans, demoted: dict[int, str]) -> None:
@@ -336,7 +332,8 @@ def record_steps(session, year: int) -> int:
     workflow writes (its scores, comment or reason, and what changed); the number of steps."""
     json, rating, step = _Json(session), MemberRating, RatingStep
     account = select(User.id).where(User.member_id == rating.member_id).scalar_subquery()
-    recorded = 0
+    # Counted, not taken from rowcount: psycopg gives none for an INSERT … SELECT.
+    before = session.execute(select(func.count()).select_from(step)).scalar()
     for name, at, by_id, level, score, detail in (
         ("self", rating.self_at, account, rating.self_level, rating.self_score, json.object(
             _key("scores"), json.embed(rating.self_scores), _key("comment"), rating.self_comment,
@@ -355,9 +352,9 @@ def record_steps(session, year: int) -> int:
         source = select(rating.id, literal_column(f"'{name}'"), level, score, detail, by_id, at).where(
             rating.year == year, at.is_not(None),
             ~select(step.id).where(step.member_rating_id == rating.id, step.step == name).exists())
-        recorded += session.execute(insert(step.__table__).from_select(
-            ["member_rating_id", "step", "level", "score", "detail", "by_id", "at"], source)).rowcount
-    return recorded
+        session.execute(insert(step.__table__).from_select(
+            ["member_rating_id", "step", "level", "score", "detail", "by_id", "at"], source))
+    return session.execute(select(func.count()).select_from(step)).scalar() - before
 
 
 def _ratings(session, year: int):
