@@ -97,6 +97,7 @@ def _half(halves: int) -> str:
 
 
 def _score(halves: int | None) -> Decimal | None:
+    """A score counted in half points as a Decimal (92.5); None for none."""
     return None if halves is None else Decimal(halves) / 2
 
 
@@ -119,8 +120,9 @@ class _Cycle:
         self.grassroots: dict[int, int] = {}
         self.steps = 0
 
-    # -- the rules, memoized: a province has ~400 distinct scores and a few shapes of evidence ------
+    # -- the rules, memoized: ~200 possible scores and a few shapes of evidence --------------------
     def level(self, halves: int, evidence: dict) -> str:
+        """``level_for`` the score (in half points) and the evidence."""
         key = (halves, tuple(evidence.get(k) for k in self.keys))
         if key not in self.levels:
             self.levels[key] = level_for(self.rule_set, _score(halves), evidence)
@@ -215,7 +217,7 @@ class _Cycle:
         """(plan, the rating's columns after its steps) for each plan, in order."""
         w, rng = self.windows, self.rng
         meetings: dict[int, datetime] = {}
-        decisions: dict[int, datetime] = {}
+        decisions: dict[int, tuple[datetime, int | None]] = {}  # grassroots -> its committee's meeting, its account
         for plan in plans:
             _rating, member_id, branch_id, _account, _evidence, scores, total, self_level, proposal, draft, stage = plan
             comment = rng.choice(COMMENTS) if rng.random() < COMMENT_SHARE else None
@@ -366,6 +368,7 @@ def _ratings(session, year: int):
 
 
 def _roots(session) -> list[Organization]:
+    """The organizations at the top of the tree (the province)."""
     return list(session.execute(select(Organization).where(Organization.parent_id.is_(None))).scalars())
 
 
