@@ -7,7 +7,7 @@ Each member's steps are drawn in Python as a small tuple, with the levels the ru
 (``level_for`` on the score and the evidence, as ``self_assess`` computes them) and the quota held
 per grassroots organization in one pass; a past year's ratings are then inserted once, complete
 (``insert_rows`` in batches), and their steps built from them in three INSERT … SELECT. The
-province's ~100,000 ratings and ~300,000 steps take about half a minute on SQLite.
+province's ~100,000 ratings and ~300,000 steps take about 20 s on SQLite, 35 s on PostgreSQL.
 """
 from __future__ import annotations
 
