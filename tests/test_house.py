@@ -82,9 +82,10 @@ def test_every_domain_registers_itself(app):
     assert set(house.jobs) == {"purge-throttle", "purge-sessions", "sweep-uploads", "extract-text",
                                "monthly-statistics", "statistics-this-month", "rating-evidence"}
     assert all(job.label and job.cron for job in house.jobs.values())
-    assert [f.__module__ for f in house.demo_seeders] == ["handbook.study.seed", "handbook.content.seed"]
+    assert [f.__module__ for f in house.demo_seeders] == ["handbook.study.seed", "handbook.content.seed",
+                                                          "handbook.ratings.seed"]
     assert {f.__module__.split(".")[1] for f in house.province_seeders} == {
-        "organizations", "auth", "audit", "privacy", "study", "content", "jobs", "reports"}
+        "organizations", "auth", "audit", "privacy", "study", "content", "jobs", "reports", "ratings"}
     endpoints = {view.endpoint for view in app.extensions["handbook_admin"]._views}
     assert {"organization", "member", "user", "audit", "correction", "pointrule", "article", "jobrun", "reports"} <= endpoints
     # The monthly figures: each domain's, in domain order, and the dashboard card of the statistics.
