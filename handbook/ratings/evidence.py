@@ -67,11 +67,19 @@ def refresh_evidence(session, year: int, org_path: str | None = None, now: datet
     table = MemberRating.__table__
     statement = (update(table).where(table.c.id == bindparam("rating_id"))
                  .values(evidence=bindparam("evidence"), draft_level=bindparam("draft"), evidence_at=now))
+    # A level depends only on the score and the evidence the conditions name: a province has few
+    # distinct pairs, so each is worked out once.
+    named = sorted({condition.key for condition in rule_set.conditions if condition.subject == "member"})
+    levels: dict[tuple, str] = {}
     rows = []
     for rating_id, member_id, proposed_score, self_score in ratings:
         evidence = values.get(member_id, {})
         score = proposed_score if proposed_score is not None else self_score
-        rows.append({"rating_id": rating_id, "evidence": evidence, "draft": level_for(rule_set, score, evidence)})
+        key = (score, *(evidence.get(name) for name in named))
+        draft = levels.get(key)
+        if draft is None:
+            draft = levels[key] = level_for(rule_set, score, evidence)
+        rows.append({"rating_id": rating_id, "evidence": evidence, "draft": draft})
         if len(rows) == UPDATE_BATCH:
             session.execute(statement, rows)
             rows = []
