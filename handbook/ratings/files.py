@@ -12,14 +12,14 @@ from typing import BinaryIO, Callable
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.lib import colors
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from handbook import pdf
@@ -27,8 +27,8 @@ from handbook.clock import local_date, local_today
 from handbook.ratings.rules import format_score
 from handbook.ratings.sheet import STEP_TITLES, RatingSheet, SheetColumn
 from handbook.reports.files import PDF_CHUNK_ROWS
-# The column-wise machinery of the exports: a chunk's text columns neutralized by one search each,
-# dates in one reused styled cell per column (private today: see the note in the report).
+# The exports' column-wise machinery: a chunk's text columns neutralized by one search each rather than
+# cell by cell. Underscored in spreadsheets.py, where the exports were its only user; this is the second.
 from handbook.spreadsheets import DATE_FORMAT, _converted, _text, neutralize_cell
 
 TITLE = "DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG ĐẢNG VIÊN"
@@ -41,7 +41,7 @@ QUOTA_HEADER = ("Mã", "Tổ chức cơ sở đảng", "HTXSNV", "HTTNV", "Tối
 PARTIAL_NOTE = "Tổ chức cơ sở đảng ở trên đơn vị lập danh sách: chỉ tính các chi bộ có trong danh sách này."
 # Rows per chunk read from the database while writing the workbook.
 XLSX_CHUNK_ROWS = 2000
-# Column widths in Excel's characters, by kind (text columns by title below).
+# Column widths in Excel's characters, by title; evidence and steps as wide as their titles (see _xlsx_width).
 _XLSX_WIDTHS = {"STT": 7, "Họ và tên": 28, "Ngày sinh": 12, "Chức vụ": 14, "Chi bộ": 36, "Ghi chú": 40}
 # The PDF's columns in mm: fixed ones (numbers, dates, levels, scores) whatever the evidence; the text
 # ones share what the evidence leaves, in these proportions, each at least its minimum.
@@ -107,7 +107,7 @@ def _xlsx_converter(worksheet, column: SheetColumn) -> Callable | None:
 
 
 def _xlsx_width(column: SheetColumn) -> float:
-    """A column as wide as its kind asks, or as its title (evidence titles wrap past 22)."""
+    """A column as wide as set for its title, else as its title (longer titles wrap in the header past 22)."""
     if column.title in _XLSX_WIDTHS:
         return _XLSX_WIDTHS[column.title]
     return min(22, max(11, len(column.title) + 2))
@@ -149,7 +149,11 @@ def _xlsx_rows_sheet(workbook: Workbook, sheet: RatingSheet, progress: Callable[
     for line, font in zip(titles, fonts):
         worksheet.append([_styled(worksheet, line, font)])
     bold = Font(bold=True)
-    worksheet.append([_styled(worksheet, column.title, bold) for column in columns])
+    header = [_styled(worksheet, column.title, bold) for column in columns]
+    wrapped = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for cell in header:
+        cell.alignment = wrapped
+    worksheet.append(header)
     converters = [_xlsx_converter(worksheet, column) for column in columns]
     rows = 0
     for chunk in sheet.chunks(XLSX_CHUNK_ROWS):

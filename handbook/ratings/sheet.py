@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import Float, case, func, select, type_coerce
 from sqlalchemy.orm import aliased
@@ -97,20 +97,20 @@ def _evidence_converter(item: Evidence):
     return lambda value: value
 
 
+@dataclass
 class RatingSheet:
-    """One organization's rating sheet of a year: its root, rule set, evidence columns, totals and
-    quota; ``chunks`` streams the rows."""
+    """One organization's rating sheet of a year: its root, rule set, evidence columns, totals per
+    level (``levels``, NO_LEVEL last), quota per grassroots organization and number of rows;
+    ``chunks`` streams the rows through ``session``."""
 
-    def __init__(self, session, year: int, root: SheetRoot, rule_set: RatingRuleSet, evidence: list[Evidence],
-                 levels: list[LevelCount], quota: list[QuotaLine], rows: int):
-        self.session = session
-        self.year = year
-        self.root = root
-        self.rule_set = rule_set
-        self.evidence = evidence
-        self.levels = levels
-        self.quota = quota
-        self.rows = rows
+    session: Any
+    year: int
+    root: SheetRoot
+    rule_set: RatingRuleSet
+    evidence: list[Evidence]
+    levels: list[LevelCount]
+    quota: list[QuotaLine]
+    rows: int
 
     @property
     def regulation(self) -> str:
