@@ -310,7 +310,7 @@ def test_report_is_written_and_recorded_once_per_year(app, district):
 def test_command_writes_both_files_into_out(app, district, tmp_path):
     """Does `flask reports ratings --year 2025 --org CODE --out DIR` write the Excel and PDF there; and
     do an unknown code (a usage error, exit 2) and a year without ratings fail clearly?"""
-    register_cli()
+    register_cli(app)
     runner = app.test_cli_runner()
     code = district["D"].code
     done = runner.invoke(args=["reports", "ratings", "--year", "2025", "--org", code, "--out", str(tmp_path)])
