@@ -528,11 +528,12 @@ def _commit() -> str:
         return "?"
 
 
-GROUPS = ("admin", "library", "spreadsheets", "statistics", "http")
+GROUPS = ("admin", "library", "spreadsheets", "statistics", "ratings", "http")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every figure, print the table and write it under bench/results/."""
+    from bench.ratings import measure_ratings
     from bench.spreadsheets import measure_spreadsheets
     from bench.statistics import measure_dashboard, measure_month
     from handbook.seed.thaibinh import DEFAULT_PASSWORD, FULL
@@ -575,6 +576,9 @@ def main(argv: list[str] | None = None) -> int:
         figures += measure_month(url)
         print("The dashboard, province and branch …", flush=True)
         figures += measure_dashboard(url, password, repeats=20)
+    if "ratings" in groups:
+        print("The province's rating sheet of 2025, xlsx and PDF …", flush=True)
+        figures += measure_ratings(url)
     if "http" in groups:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)

@@ -1,0 +1,400 @@
+"""The province's rating sheet of 2025 (108,600 members), xlsx and PDF: each a whole process (time and
+peak RSS) against a process drawing the same cells from bare SQL (openpyxl write-only; reportlab
+tables of 200 rows).
+
+Bench setup, not a measurement: when the bench database has no rating of 2025, one is inserted for
+every member in one INSERT … SELECT, the levels, scores and evidence derived from the member's id so
+that every run rates alike; and the evidence the 2025 rule set's conditions name is registered on the
+measured app when no domain registers it yet, so that the sheet has its evidence columns.
+
+Stock Flask-Admin is not measured here: bench/spreadsheets.py has no stock-view pattern to reuse (its
+figure is the project's own export), and no admin screen lists ratings with these columns.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+YEAR = 2025
+RSS_GOAL_MB = 250
+PDF_CHUNK_ROWS = 200
+# (key, label, kind, decimals): what the 2025 conditions name, and the points, as the domains would register them.
+EVIDENCE = (
+    ("tasks_on_time_rate", "Tỷ lệ nhiệm vụ hoàn thành đúng hạn", "percent", 1),
+    ("tasks_beyond_rate", "Tỷ lệ nhiệm vụ vượt yêu cầu", "percent", 1),
+    ("tasks_late_rate", "Tỷ lệ nhiệm vụ chậm tiến độ", "percent", 1),
+    ("points", "Điểm tích lũy", "number", 0),
+    ("points_reached", "Đạt chỉ tiêu điểm", "flag", 0),
+    ("disciplined", "Bị kỷ luật", "flag", 0),
+)
+LEVELS = {"excellent": "HTXSNV", "good": "HTTNV", "pass": "HTNV", "fail": "KHTNV"}
+TITLE = "DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG ĐẢNG VIÊN"
+HEAD = ("STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Chi bộ")
+TAIL = ("Tự đánh giá", "Điểm tự chấm", "Chi bộ đề xuất", "Điểm chi bộ", "Cấp ủy quyết định", "Ghi chú")
+# The sheet's rows as bare SQL: the same columns, the same order.
+RATING_SQL = (
+    "SELECT m.full_name, m.date_of_birth, m.position, o.name, r.self_level, r.self_score, r.proposed_level,"
+    " r.proposed_score, r.decided_level, r.proposal_reason, r.decision_note, r.evidence"
+    " FROM member_rating r JOIN member m ON m.id = r.member_id JOIN organization o ON o.id = r.organization_id"
+    " WHERE r.year = {year} AND o.path >= '{low}' AND o.path < '{high}' ORDER BY o.path, m.sort_key, m.id"
+)
+
+
+# ---------------------------------------------------------------- bench setup
+
+
+def _levels_sql(step: str) -> str:
+    """A step's level from the member's id: self 10 % HTXSNV, 60 % HTTNV, 27 % HTNV, 3 % KHTNV; the
+    branch proposes HTTNV for half the self-assessed HTXSNV; the committee decides the proposal, but
+    one in a hundred HTXSNV more goes down to HTTNV (the quota)."""
+    excellent = {"self": "m.id % 100 < 10", "proposed": "m.id % 100 < 5", "decided": "m.id % 100 < 4"}[step]
+    return (f"CASE WHEN {excellent} THEN 'excellent' WHEN m.id % 100 < 70 THEN 'good'"
+            " WHEN m.id % 100 < 97 THEN 'pass' ELSE 'fail' END")
+
+
+def _score_sql() -> str:
+    """A self-assessed score that reaches the self-assessed level."""
+    return ("CASE WHEN m.id % 100 < 10 THEN 90 + m.id % 10 WHEN m.id % 100 < 70 THEN 70 + m.id % 20"
+            " WHEN m.id % 100 < 97 THEN 50 + m.id % 20 ELSE 30 + m.id % 20 END")
+
+
+def _evidence_sql(postgresql: bool) -> str:
+    """The evidence JSON of each member, built in SQL."""
+    build, true, false = ("json_build_object", "TRUE", "FALSE") if postgresql else ("json_object", "json('true')", "json('false')")
+    return (f"{build}('tasks_on_time_rate', CASE WHEN m.id % 10 = 9 THEN 0.875 ELSE 1.0 END,"
+            " 'tasks_beyond_rate', (m.id % 7) / 10.0, 'tasks_late_rate', (m.id % 3) / 20.0,"
+            " 'points', 40 + m.id % 160,"
+            f" 'points_reached', CASE WHEN m.id % 4 = 0 THEN {false} ELSE {true} END,"
+            f" 'disciplined', CASE WHEN m.id % 250 = 0 THEN {true} ELSE {false} END)")
+
+
+def ensure_ratings(url: str) -> int:
+    """Bench setup: a 2025 rating for every member, inserted in one statement if there is none; how many there are."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    postgresql = engine.dialect.name == "postgresql"
+    with engine.begin() as conn:
+        count = conn.execute(text("SELECT count(*) FROM member_rating WHERE year = :year"), {"year": YEAR}).scalar()
+        if not count:
+            rule_set = conn.execute(text("SELECT id FROM rating_rule_set WHERE year = :year"), {"year": YEAR}).scalar()
+            empty = "'{}'::json" if postgresql else "'{}'"
+            conn.execute(text(
+                "INSERT INTO member_rating (year, rule_set_id, member_id, organization_id, status, evidence,"
+                " evidence_at, draft_level, self_scores, self_score, self_level, self_at, proposed_score,"
+                " proposed_level, proposal_reason, proposed_at, decided_level, decision_note, decided_at,"
+                " created_at, version)"
+                f" SELECT :year, :rule_set, m.id, m.organization_id, 'decided', {_evidence_sql(postgresql)},"
+                f" :now, {_levels_sql('self')}, {empty}, {_score_sql()}, {_levels_sql('self')}, :now,"
+                f" CASE WHEN m.id % 100 BETWEEN 5 AND 9 THEN 85 ELSE {_score_sql()} END, {_levels_sql('proposed')},"
+                " CASE WHEN m.id % 100 BETWEEN 5 AND 9 THEN 'Chưa đạt tiêu chí HTXSNV' END, :now,"
+                f" {_levels_sql('decided')},"
+                " CASE WHEN m.id % 100 = 4 THEN 'Vượt hạn mức HTXSNV của tổ chức cơ sở đảng' END, :now, :now, 1"
+                " FROM member m"), {"year": YEAR, "rule_set": rule_set, "now": datetime(2025, 12, 20)})
+            count = conn.execute(text("SELECT count(*) FROM member_rating WHERE year = :year"), {"year": YEAR}).scalar()
+    engine.dispose()
+    return count
+
+
+# ---------------------------------------------------------------- the floors
+
+
+def _vietnamese(value: float, digits: int) -> str:
+    """1.234,5: the floor's own writing of a number (it imports nothing of the app)."""
+    return f"{value:,.{digits}f}".translate(str.maketrans(",.", ".,"))
+
+
+def _score(value: float) -> str:
+    """89,5; 90: a score written without trailing zeros."""
+    return _vietnamese(value, 2).rstrip("0").rstrip(",")
+
+
+def _floor_rows(url: str, low: str, high: str, positions: dict):
+    """The floor's rows, 2,000 at a time: bare DB-API rows turned into the sheet's cells with the fewest steps."""
+    from bench.spreadsheets import _connect
+
+    raw = _connect(url)
+    cursor = raw.cursor()
+    cursor.execute(RATING_SQL.format(year=YEAR, low=low, high=high))
+    number = 0
+    flags = {True: "Có", False: "Không", None: None}
+    while batch := cursor.fetchmany(2000):
+        rows = []
+        for name, born, position, branch, sl, ss, pl, ps, dl, reason, note, evidence in batch:
+            number += 1
+            if isinstance(born, str):  # SQLite hands dates back as ISO text
+                born = date.fromisoformat(born)
+            stored = json.loads(evidence) if isinstance(evidence, str) else evidence
+            values = [flags[stored.get(key)] if kind == "flag" else stored.get(key) for key, _l, kind, _d in EVIDENCE]
+            notes = "; ".join(text for text in (reason, note) if text) or None
+            rows.append([number, name, born, positions.get(position, position), branch, *values, LEVELS.get(sl),
+                         None if ss is None else float(ss), LEVELS.get(pl), None if ps is None else float(ps),
+                         LEVELS.get(dl), notes])
+        yield rows
+    raw.close()
+
+
+def floor_xlsx(url: str, out: str, low: str, high: str, positions_json: str) -> dict:
+    """The same cells from bare SQL into openpyxl's write-only workbook: title lines, bold header, typed cells."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Xếp loại đảng viên")
+    sheet.freeze_panes = "C5"
+    for line in ("Đảng bộ tỉnh Thái Bình", f"{TITLE} NĂM {YEAR}", "Theo Quy định 366-QĐ/TW"):
+        sheet.append([line])
+    titles = [*HEAD, *(label for _k, label, _kind, _d in EVIDENCE), *TAIL]
+    bold = Font(bold=True)
+    header = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    styled = {2: "dd/mm/yyyy"}
+    styled.update({len(HEAD) + i: "0.0%" for i, (_k, _l, kind, _d) in enumerate(EVIDENCE) if kind == "percent"})
+    cells = {}
+    for i, number_format in styled.items():
+        cells[i] = WriteOnlyCell(sheet)
+        cells[i].number_format = number_format
+    rows = 0
+    for chunk in _floor_rows(url, low, high, json.loads(positions_json)):
+        for row in chunk:
+            for i, cell in cells.items():
+                if row[i] is not None:
+                    cell.value = row[i]
+                    row[i] = cell
+            sheet.append(row)
+        rows += len(chunk)
+    sheet.auto_filter.ref = f"A4:Q{4 + rows}"
+    workbook.save(out)
+    return {"rows": rows}
+
+
+def floor_pdf(url: str, out: str, low: str, high: str, positions_json: str, font_path: str, layout_json: str) -> dict:
+    """The same tables from bare SQL drawn by reportlab: landscape A4 with the sheet's margins, column
+    widths, type and padding, tables of 200 rows with the header repeated; all built first, as
+    reportlab's examples do, and no text broken to fit its column."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(TTFont("FloorVN", font_path))
+    layout = json.loads(layout_json)
+    widths, size = layout["widths"], layout["size"]
+    header_style = ParagraphStyle("h", fontName="FloorVN", fontSize=size, leading=size * 1.3, alignment=1)
+    titles = [*HEAD, *(label for _k, label, _kind, _d in EVIDENCE), *TAIL]
+    style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+                        ("FONTNAME", (0, 1), (-1, -1), "FloorVN"), ("FONTSIZE", (0, 1), (-1, -1), size),
+                        ("LEADING", (0, 1), (-1, -1), size * 1.25),
+                        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                        ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                        ("ALIGN", (0, 1), (0, -1), "RIGHT"), ("ALIGN", (2, 1), (2, -1), "CENTER"),
+                        ("ALIGN", (5, 1), (8, -1), "RIGHT"), ("ALIGN", (9, 1), (11, -1), "CENTER"),
+                        ("ALIGN", (12, 1), (12, -1), "RIGHT"), ("ALIGN", (13, 1), (13, -1), "CENTER"),
+                        ("ALIGN", (14, 1), (14, -1), "RIGHT"), ("ALIGN", (15, 1), (15, -1), "CENTER")])
+    story, rows = [], 0
+    for chunk in _floor_rows(url, low, high, json.loads(positions_json)):
+        for start in range(0, len(chunk), PDF_CHUNK_ROWS):
+            body = []
+            for row in chunk[start:start + PDF_CHUNK_ROWS]:
+                cells = [str(row[0]), row[1], row[2].strftime("%d/%m/%Y") if row[2] else "", row[3], row[4]]
+                for (_k, _l, kind, digits), value in zip(EVIDENCE, row[5:11]):
+                    if value is None:
+                        cells.append("")
+                    elif kind == "percent":
+                        cells.append(_vietnamese(value * 100, 1) + "%")
+                    elif kind == "number":
+                        cells.append(_vietnamese(value, digits))
+                    else:
+                        cells.append(value)
+                for value in row[11:16]:
+                    cells.append("" if value is None else value if isinstance(value, str) else _score(value))
+                cells.append(row[16] or "")
+                body.append(cells)
+            table = Table([[Paragraph(title, header_style) for title in titles], *body], colWidths=widths,
+                          repeatRows=1)
+            table.setStyle(style)
+            story.append(table)
+        rows += len(chunk)
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), topMargin=20 * mm, bottomMargin=20 * mm,
+                            leftMargin=30 * mm, rightMargin=15 * mm)
+    doc.build(story)
+    return {"rows": rows, "pages": doc.page}
+
+
+# ---------------------------------------------------------------- the app
+
+
+def _register_evidence(app) -> list[str]:
+    """Bench setup: register the evidence of EVIDENCE no domain registers yet; the keys added."""
+    from handbook.registry import Evidence, registry
+
+    known = {item.key for item in registry(app).evidence}
+    added = [Evidence(key, label, kind, decimals) for key, label, kind, decimals in EVIDENCE if key not in known]
+    registry(app).evidence.extend(added)
+    return [item.key for item in added]
+
+
+def app_sheet(url: str, fmt: str, out: str) -> dict:
+    """The province's rating sheet through the app: app start, the sheet read, the file written."""
+    from handbook import create_app
+    from handbook.config import Config
+    from handbook.extensions import db
+    from handbook.ratings.files import rating_pdf, rating_xlsx
+    from handbook.ratings.sheet import rating_sheet
+    from handbook.reports.operations import root_id
+
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
+    added = _register_evidence(app)
+    with app.app_context():
+        started = time.perf_counter()
+        sheet = rating_sheet(db.session, root_id(db.session), YEAR)
+        read = time.perf_counter()
+        with open(out, "wb") as f:
+            if fmt == "xlsx":
+                rating_xlsx(sheet, f)
+            else:
+                rating_pdf(sheet, f, app.config["REPORT_PLACE"])
+        written = time.perf_counter()
+        report = {"rows": sheet.rows, "columns": len(sheet.columns), "evidence_added": added,
+                  "sheet_s": read - started, "file_s": written - read, "grassroots": len(sheet.quota)}
+        db.session.remove()
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        report["pages"] = len(PdfReader(out).pages)
+    return report
+
+
+def _run(args: list[str], url: str) -> dict:
+    """Run ``python -m bench.ratings ARGS`` and return its wall time, CPU time, peak RSS and report."""
+    env = {**os.environ, "DATABASE_URL": url}
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "bench.ratings", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"bench.ratings {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return {"seconds": seconds, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
+def _same_cells(ours: str, floor: str) -> bool:
+    """Do the sheet and the floor hold the same first 200 rows below their header (read back)?"""
+    from openpyxl import load_workbook
+
+    def head(path):
+        sheet = load_workbook(path, read_only=True)["Xếp loại đảng viên"]
+        return [row for _i, row in zip(range(201), sheet.iter_rows(min_row=4, values_only=True))]
+
+    mine = head(ours)
+    return len(mine) == 201 and mine == head(floor)
+
+
+def _province(url: str) -> tuple[str, str, str]:
+    """The bounds of the root's subtree, and the party positions' labels as JSON for the floors."""
+    from sqlalchemy import create_engine, text
+
+    from handbook.organizations.models import PARTY_POSITIONS
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        path = conn.execute(text("SELECT path FROM organization WHERE parent_id IS NULL ORDER BY path LIMIT 1")).scalar()
+    engine.dispose()
+    return path, path[:-1] + "0", json.dumps(PARTY_POSITIONS, ensure_ascii=False)
+
+
+def _pdf_floor_args() -> list[str]:
+    """What the PDF floor draws with, as the sheet does: the regular face the app embeds, and the
+    columns' widths and type size for EVIDENCE (as JSON)."""
+    from handbook.pdf import LANDSCAPE_CONTENT_WIDTH, _font_files
+    from handbook.ratings.files import _pdf_widths
+    from handbook.ratings.sheet import HEAD_COLUMNS, TAIL_COLUMNS, SheetColumn
+
+    font = next(files["regular"] for files in _font_files() if os.path.exists(files["regular"]))
+    columns = ([SheetColumn(title, kind) for title, kind in HEAD_COLUMNS]
+               + [SheetColumn(label, kind, decimals) for _key, label, kind, decimals in EVIDENCE]
+               + [SheetColumn(title, kind) for title, kind in TAIL_COLUMNS])
+    widths, size = _pdf_widths(columns, LANDSCAPE_CONTENT_WIDTH)
+    return [font, json.dumps({"widths": widths, "size": size})]
+
+
+def measure_ratings(url: str, rounds: int = 3) -> list:
+    """The province's rating sheet, xlsx and PDF, each against the bare-SQL floor of the same cells."""
+    from bench.run import Figure
+
+    figures = []
+    rated = ensure_ratings(url)
+    with tempfile.TemporaryDirectory() as scratch:
+        low, high, positions = _province(url)
+        for fmt in ("xlsx", "pdf"):
+            sheet, bare = os.path.join(scratch, f"rating.{fmt}"), os.path.join(scratch, f"floor.{fmt}")
+            extra = [] if fmt == "xlsx" else _pdf_floor_args()
+            ours, theirs = [], []
+            for _ in range(rounds):  # alternate, so that other work on the machine weighs on both alike
+                theirs.append(_run(["floor", fmt, bare, low, high, positions, *extra], url))
+                ours.append(_run(["app", fmt, sheet], url))
+
+            def median(runs, key):
+                return statistics.median(r[key] for r in runs)
+
+            same = _same_cells(sheet, bare) if fmt == "xlsx" else ours[-1]["rows"] == theirs[-1]["rows"]
+            detail = {"same_cells" if fmt == "xlsx" else "same_rows": same, "rows": ours[-1]["rows"],
+                      "ratings_in_db": rated, "columns": ours[-1]["columns"], "bytes": os.path.getsize(sheet),
+                      "floor_bytes": os.path.getsize(bare), "sheet_s": median(ours, "sheet_s"),
+                      "file_s": median(ours, "file_s"), "cpu_s": median(ours, "cpu_s"),
+                      "floor_cpu_s": median(theirs, "cpu_s"), "rss_mb": median(ours, "rss_mb"),
+                      "floor_rss_mb": median(theirs, "rss_mb"), "rounds": {"sheet": ours, "floor": theirs},
+                      "evidence_added": ours[-1]["evidence_added"],
+                      "note": "whole process: interpreter and app start, the sheet's totals and quota, the file written"}
+            if fmt == "pdf":
+                detail.update(pages=ours[-1]["pages"], floor_pages=theirs[-1]["pages"])
+            seconds, floor_seconds = median(ours, "seconds"), median(theirs, "seconds")
+            rss_ok = detail["rss_mb"] <= RSS_GOAL_MB
+            floor_label = ("bare SQL + openpyxl write-only, same cells" if fmt == "xlsx"
+                           else "bare SQL + reportlab tables of 200 rows, same cells")
+            figures += [
+                Figure(name=f"Rating sheet {fmt}, province 2025, whole process", value=seconds, unit="s",
+                       floor=floor_seconds, floor_label=floor_label, goal="≤ 1.5× the floor",
+                       met=same and seconds <= 1.5 * floor_seconds and (fmt == "pdf" or rss_ok), detail=detail),
+                Figure(name=f"… its peak RSS ({fmt})", value=detail["rss_mb"], unit="MB", floor=detail["floor_rss_mb"],
+                       floor_label=floor_label, goal=f"≤ {RSS_GOAL_MB} MB" if fmt == "xlsx" else "—",
+                       met=rss_ok if fmt == "xlsx" else None, detail={}),
+            ]
+    return figures
+
+
+def main(argv: list[str]) -> None:
+    """One side of a measurement, run in a process of its own; prints its report as JSON."""
+    from bench.spreadsheets import _peak_rss_mb
+
+    side, fmt, out, *rest = argv
+    url = os.environ["DATABASE_URL"]
+    if side == "app":
+        report = app_sheet(url, fmt, out)
+    elif fmt == "xlsx":
+        report = floor_xlsx(url, out, *rest)
+    else:
+        report = floor_pdf(url, out, *rest)
+    cpu = os.times()
+    report.update(cpu_s=cpu.user + cpu.system, rss_mb=_peak_rss_mb())
+    print(json.dumps(report, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
