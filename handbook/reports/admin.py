@@ -73,7 +73,7 @@ class GeneratedReportView(ScopedModelView):
         if not path.is_file():
             abort(404)
         record("export", "generated_report", report.id, detail={"format": fmt, "period": report.period}, separate=True)
-        name = ascii_filename(f"Thong ke {report.period} {report.organization.code}", fmt)
+        name = ascii_filename(f"{report.kind_label} {report.period} {report.organization.code}", fmt)
         return send_file(path, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
 
     @expose("/generate", methods=["POST"])
