@@ -228,6 +228,7 @@ def test_evidence_registered_at_runtime_becomes_columns(app, district):
     assert (duc["Tỷ lệ thử"].value, duc["Cờ thử"].value, duc["Số thử"].value) == (0.875, "Có", None)
     assert (huong["Cờ thử"].value, huong["Số thử"].value) == ("Không", 12)
     assert (cuong["Tỷ lệ thử"].value, cuong["Cờ thử"].value) == (None, None)
+    text = " ".join(text.split())  # a narrow column's title wraps over lines
     assert "Tỷ lệ thử" in text and "87,5%" in text and "100,0%" in text
     assert "Tỷ lệ thử" not in [c.value for c in _xlsx(app, district["D"])[ROWS_SHEET][HEADER_ROW]]
 
