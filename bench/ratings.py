@@ -379,6 +379,104 @@ def measure_ratings(url: str, rounds: int = 3) -> list:
     return figures
 
 
+# The evidence of every rated member of a year as bare SQL: points in the year, the months with a
+# login or a read, a discipline in the year (the floor of the nightly evidence job).
+EVIDENCE_FLOOR = (
+    "SELECT r.member_id, sum(p.points) FROM member_rating r JOIN point_entry p ON p.member_id = r.member_id"
+    " WHERE r.year = {year} AND p.created_at >= '{start}' AND p.created_at < '{end}' GROUP BY r.member_id",
+    "SELECT member_id, count(DISTINCT month) FROM ("
+    " SELECT u.member_id, {month_of_at} AS month FROM audit_entry a JOIN user_account u ON u.id = a.user_id"
+    "  WHERE a.action = 'login' AND a.at >= '{start}' AND a.at < '{end}' AND u.member_id IS NOT NULL"
+    " UNION ALL SELECT member_id, {month_of_read} FROM read_mark WHERE read_at >= '{start}' AND read_at < '{end}'"
+    ") used WHERE member_id IN (SELECT member_id FROM member_rating WHERE year = {year}) GROUP BY member_id",
+    "SELECT DISTINCT d.member_id FROM member_discipline d JOIN member_rating r ON r.member_id = d.member_id"
+    " WHERE r.year = {year} AND d.decided_on >= '{year}-01-01' AND d.decided_on <= '{year}-12-31'",
+)
+
+
+def ensure_open_year(url: str, year: int) -> int:
+    """Bench setup: the year under way rated for the whole province (its rules copied from 2025), as
+    "Mở đánh giá" does; how many ratings it has."""
+    from sqlalchemy import func, select
+
+    from handbook import create_app
+    from handbook.config import Config
+    from handbook.extensions import db
+    from handbook.ratings.evidence import rule_set_of
+    from handbook.ratings.models import MemberRating
+    from handbook.ratings.operations import copy_rule_set, open_year
+
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        session = db.session
+        rule_set = rule_set_of(session, year) or copy_rule_set(session, rule_set_of(session, YEAR), year)
+        if not session.execute(select(MemberRating.id).where(MemberRating.year == year).limit(1)).first():
+            open_year(session, rule_set, None)
+        session.commit()
+        rated = session.execute(select(func.count()).where(MemberRating.year == year)).scalar()
+        session.remove()
+    return rated
+
+
+def floor_evidence(url: str, year: int, now: datetime) -> dict:
+    """The floor: the same evidence as bare SQL aggregates on a DB-API cursor, gathered per member."""
+    from bench.spreadsheets import _connect
+    from handbook.clock import year_bounds
+
+    start, end = year_bounds(year)
+    end = min(end, now)
+    sqlite = url.startswith("sqlite")
+    month = ("strftime('%m', {column}, '+7 hours')" if sqlite
+             else "extract(month from {column} + interval '7 hours')")
+    values = {"year": year, "start": start.strftime("%Y-%m-%d %H:%M:%S.%f"), "end": end.strftime("%Y-%m-%d %H:%M:%S.%f"),
+              "month_of_at": month.format(column="a.at"), "month_of_read": month.format(column="read_at")}
+    evidence: dict[int, dict] = {}
+    raw = _connect(url)
+    try:
+        cursor = raw.cursor()
+        for key, sql in zip(("points_year", "months_used", "disciplined"), EVIDENCE_FLOOR):
+            cursor.execute(sql.format(**values))
+            for row in cursor.fetchall():
+                evidence.setdefault(row[0], {})[key] = row[1] if len(row) > 1 else True
+    finally:
+        raw.close()
+    return evidence
+
+
+def measure_evidence(url: str, rounds: int = 3) -> list:
+    """The nightly evidence job over the province's year under way (compute and store every rating's
+    evidence and draft), against the bare SQL aggregates of the same evidence."""
+    from bench.run import Figure
+    from handbook import create_app
+    from handbook.clock import local_today, utcnow
+    from handbook.config import Config
+    from handbook.extensions import db
+    from handbook.ratings.evidence import refresh_evidence
+
+    year = local_today().year
+    rated = ensure_open_year(url, year)
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
+    ours, theirs = [], []
+    for _ in range(rounds):
+        now = utcnow()
+        started = time.perf_counter()
+        floor = floor_evidence(url, year, now)
+        theirs.append(time.perf_counter() - started)
+        with app.app_context():
+            started = time.perf_counter()
+            count = refresh_evidence(db.session, year, None, now)
+            db.session.commit()
+            ours.append(time.perf_counter() - started)
+            db.session.remove()
+    seconds, floor_seconds = statistics.median(ours), statistics.median(theirs)
+    detail = {"ratings": count, "rated": rated, "members_with_floor_evidence": len(floor),
+              "rounds": {"job": ours, "floor": theirs},
+              "note": "ours also writes every rating's evidence and draft level back; the floor only reads"}
+    return [Figure(name=f"Rating evidence job, province {year} (compute + store)", value=seconds, unit="s",
+                   floor=floor_seconds, floor_label="bare SQL aggregates of the same evidence", goal="≤ 2× the floor",
+                   met=seconds <= 2 * floor_seconds, detail=detail)]
+
+
 def main(argv: list[str]) -> None:
     """One side of a measurement, run in a process of its own; prints its report as JSON."""
     from bench.spreadsheets import _peak_rss_mb

@@ -533,7 +533,7 @@ GROUPS = ("admin", "library", "spreadsheets", "statistics", "ratings", "http")
 
 def main(argv: list[str] | None = None) -> int:
     """Run every figure, print the table and write it under bench/results/."""
-    from bench.ratings import measure_ratings
+    from bench.ratings import measure_evidence, measure_ratings
     from bench.spreadsheets import measure_spreadsheets
     from bench.statistics import measure_dashboard, measure_month
     from handbook.seed.thaibinh import DEFAULT_PASSWORD, FULL
@@ -579,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     if "ratings" in groups:
         print("The province's rating sheet of 2025, xlsx and PDF …", flush=True)
         figures += measure_ratings(url)
+        print("The nightly rating evidence job over the province …", flush=True)
+        figures += measure_evidence(url)
     if "http" in groups:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)
