@@ -77,7 +77,7 @@ def _needs_care(joined: str) -> bool:
             or _ILLEGAL_CHARACTER.search(joined) is not None)
 
 
-def _text(value):
+def text_cell(value):
     """A text cell's content: neutralized text, "Có"/"Không" for a boolean, None for nothing."""
     if value is None:
         return None
@@ -91,15 +91,15 @@ def _text_column(values: Sequence) -> Sequence:
     try:
         joined = "\n".join([value for value in values if value is not None])
     except TypeError:  # booleans or numbers among them (False and 0 too)
-        return list(map(_text, values))
-    return list(map(_text, values)) if _needs_care(joined) else values
+        return list(map(text_cell, values))
+    return list(map(text_cell, values)) if _needs_care(joined) else values
 
 
-def _converted(rows: Sequence[Sequence], converters: Sequence[Callable | None]) -> Iterable[Sequence]:
+def converted_rows(rows: Sequence[Sequence], converters: Sequence[Callable | None]) -> Iterable[Sequence]:
     """A chunk's rows with each column converted (None: kept as is), column by column."""
     columns = []
     for convert, values in zip(converters, zip(*rows)):
-        if convert is _text:
+        if convert is text_cell:
             columns.append(_text_column(values))
         else:
             columns.append(values if convert is None else map(convert, values))
@@ -117,7 +117,7 @@ def _csv_converter(kind: str) -> Callable:
     """How a CSV writes a cell of ``kind``: as Vietnamese read it (each distinct date formatted once)."""
     if kind == "date":
         return _remembered(local_date)
-    return {"text": _text, "number": None, "datetime": local_time}[kind]
+    return {"text": text_cell, "number": None, "datetime": local_time}[kind]
 
 
 def _remembered(convert: Callable) -> Callable:
@@ -150,10 +150,10 @@ def csv_response(filename: str, columns: Sequence[Column], chunks: Iterable[Sequ
 
     def generate():
         try:
-            writer.writerow([_text(column.title) for column in columns])
+            writer.writerow([text_cell(column.title) for column in columns])
             yield BYTE_ORDER_MARK + taken()
             for chunk in chunks:
-                writer.writerows(_converted(chunk, converters))
+                writer.writerows(converted_rows(chunk, converters))
                 yield taken()
         finally:
             if on_close is not None:
@@ -168,17 +168,31 @@ def _xlsx_converter(sheet, kind: str) -> Callable:
     (in Vietnam's time) as dates in one styled cell per column, reused row after row: the write-only
     sheet writes a row out as it is appended."""
     if kind == "text":
-        return _text
+        return text_cell
     if kind == "number":
         return None
+    return reused_cell(sheet, DATE_FORMAT if kind == "date" else DATETIME_FORMAT,
+                       LOCAL_OFFSET if kind == "datetime" else None)
+
+
+def styled_cell(sheet, value, font: Font | None = None) -> WriteOnlyCell:
+    """A text cell of a write-only ``sheet``, neutralized, in ``font``."""
+    cell = WriteOnlyCell(sheet, value=neutralize_cell(value))
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def reused_cell(sheet, number_format: str, shift=None) -> Callable:
+    """A column's values as one styled cell of a write-only ``sheet`` reused row after row (the sheet
+    writes a row out as it is appended): ``value`` (plus ``shift``) in ``number_format``; None stays empty."""
     cell = WriteOnlyCell(sheet)
-    cell.number_format = DATE_FORMAT if kind == "date" else DATETIME_FORMAT
-    shift = LOCAL_OFFSET if kind == "datetime" else None
+    cell.number_format = number_format
 
     def typed(value):
         if value is None:
             return None
-        cell.value = value + shift if shift else value
+        cell.value = value + shift if shift is not None else value
         return cell
 
     return typed
@@ -191,7 +205,7 @@ def _widths(columns: Sequence[Column], sample: Sequence[Sequence]) -> list[int]:
         if column.kind in _WIDTHS:
             widths.append(max(_WIDTHS[column.kind], len(column.title) + 2))
             continue
-        longest = max((len(str(_text(row[i]))) for row in sample if row[i] is not None), default=0)
+        longest = max((len(str(text_cell(row[i]))) for row in sample if row[i] is not None), default=0)
         widths.append(min(_MAX_WIDTH, max(_MIN_WIDTH, len(column.title) + 2, longest + 1)))
     return widths
 
@@ -212,7 +226,7 @@ def xlsx_response(filename: str, sheet_title: str, columns: Sequence[Column], ch
     sheet.freeze_panes = f"A{header_row + 1}"
 
     def styled(value, font):
-        cell = WriteOnlyCell(sheet, value=_text(value))
+        cell = WriteOnlyCell(sheet, value=text_cell(value))
         cell.font = font
         return cell
 
@@ -223,7 +237,7 @@ def xlsx_response(filename: str, sheet_title: str, columns: Sequence[Column], ch
     converters = [_xlsx_converter(sheet, column.kind) for column in columns]
     rows = 0
     for chunk in itertools.chain([first], chunks):
-        for row in _converted(chunk, converters):
+        for row in converted_rows(chunk, converters):
             sheet.append(row)
         rows += len(chunk)
     last_column = get_column_letter(max(len(columns), 1))

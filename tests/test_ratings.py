@@ -357,3 +357,23 @@ def test_a_score_that_is_not_a_number_is_refused_not_a_500(app, cycle, typed):
     assert response.status_code == 400 and ("Điểm phải là một số" in response.get_data(as_text=True)
                                             or "Điểm từ 0 đến 100" in response.get_data(as_text=True))
     assert _rating(app, rid).proposed_level is None
+
+
+def test_a_committee_opens_the_year_for_its_subtree_and_a_secretary_cannot(app, make):
+    grassroots = make.org(kind="grassroots", name="Đảng bộ xã Mở Đợt")
+    branch = make.org(grassroots, "branch", "Chi bộ thôn Mở Đợt")
+    members = [make.member(branch, f"Hà Thị Mở {i}") for i in range(3)]
+    make.member(branch, "Hà Văn Miễn", status="exempt")  # exempt from party life: not rated
+    year = next(_years)
+    with app.app_context():
+        copy_rule_set(db.session, rule_set_of(db.session, 2025), year)
+        db.session.commit()
+    secretary = logged_in_client(app, make.user("secretary", branch))
+    assert _post(secretary, "/admin/ratings/open", {"year": year, "org": branch.id}).status_code == 403
+    committee = logged_in_client(app, make.user("committee", grassroots))
+    outside = make.org(kind="grassroots", name="Đảng bộ xã Ngoài")
+    assert _post(committee, "/admin/ratings/open", {"year": year, "org": outside.id}).status_code == 404
+    assert _post(committee, "/admin/ratings/open", {"year": year}).status_code == 302
+    with app.app_context():
+        rated = set(db.session.execute(select(MemberRating.member_id).where(MemberRating.year == year)).scalars())
+    assert rated == {m.id for m in members}

@@ -56,6 +56,15 @@ def _year_arg(session) -> int | None:
     return value if value and 2000 <= value <= 2100 else current_year(session)
 
 
+def _committee_org_and_rules(session) -> tuple[Organization, RatingRuleSet | None]:
+    """For a committee's (or the admin's) action on a subtree: the organization posted (theirs by
+    default; 404 outside their scope) and the year's rules. 403 for anyone else."""
+    if current_user.role not in STAFF_WHO_DECIDE:
+        abort(403)
+    org = get_scoped_or_404(Organization, request.form.get("org") or current_user.organization_id)
+    return org, load_rule_set(session, _year_arg(session))
+
+
 class CriterionInline(InlineFormAdmin):
     form_columns = ("id", "position", "group", "code", "title", "max_score")
     form_choices = {"group": list(CRITERION_GROUPS.items())}
@@ -294,15 +303,12 @@ class MemberRatingView(ScopedModelView):
     @expose("/open", methods=["POST"])
     def open_view(self):
         """Open the year's rating for the user's subtree (or the organization chosen in it): one rating per member."""
-        if current_user.role not in STAFF_WHO_DECIDE:
-            abort(403)
         session = db.session
-        org = get_scoped_or_404(Organization, request.form.get("org") or current_user.organization_id)
-        year = _year_arg(session)
-        rule_set = load_rule_set(session, year)
+        org, rule_set = _committee_org_and_rules(session)
         if rule_set is None:
-            flash(f"Năm {year} chưa có bộ tiêu chí xếp loại.", "error")
+            flash(f"Năm {_year_arg(session)} chưa có bộ tiêu chí xếp loại.", "error")
             return redirect(url_for(".index_view")), 400
+        year = rule_set.year
         created = open_year(session, rule_set, org)
         record("rating_open", "organization", org.id, detail={"year": year, "ratings": created})
         session.commit()
@@ -403,12 +409,8 @@ class OrganizationRatingView(ScopedModelView):
     @expose("/count", methods=["POST"])
     def count_view(self):
         """Count the organizations of the user's subtree again from their members' decided levels."""
-        if current_user.role not in STAFF_WHO_DECIDE:
-            abort(403)
         session = db.session
-        org = get_scoped_or_404(Organization, request.form.get("org") or current_user.organization_id)
-        year = _year_arg(session)
-        rule_set = load_rule_set(session, year)
+        org, rule_set = _committee_org_and_rules(session)
         if rule_set is None:
             abort(404)
         rows = count_organizations(session, rule_set, [org])

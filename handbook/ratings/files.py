@@ -11,7 +11,6 @@ import zlib
 from typing import BinaryIO, Callable
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
@@ -29,7 +28,7 @@ from handbook.ratings.sheet import STEP_TITLES, RatingSheet, SheetColumn
 from handbook.reports.files import PDF_CHUNK_ROWS
 # The exports' column-wise machinery: a chunk's text columns neutralized by one search each rather than
 # cell by cell. Underscored in spreadsheets.py, where the exports were its only user; this is the second.
-from handbook.spreadsheets import DATE_FORMAT, _converted, _text, neutralize_cell
+from handbook.spreadsheets import DATE_FORMAT, converted_rows, neutralize_cell, reused_cell, styled_cell, text_cell
 
 TITLE = "DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG ĐẢNG VIÊN"
 ROWS_SHEET = "Xếp loại đảng viên"
@@ -84,26 +83,16 @@ def _xlsx_converter(worksheet, column: SheetColumn) -> Callable | None:
     rates through one styled cell per column reused row after row (the write-only sheet writes a row
     out as it is appended), None as an empty cell."""
     if column.kind == "text":
-        return _text
+        return text_cell
     if column.kind in ("flag", "score"):  # "Có"/"Không" written by the sheet (nothing to neutralize); scores
         return None
     if column.kind == "number" and not column.decimals:
         return None
-    cell = WriteOnlyCell(worksheet)
     if column.kind == "date":
-        cell.number_format = DATE_FORMAT
-    elif column.kind == "percent":
-        cell.number_format = _percent_format(column)
-    else:
-        cell.number_format = "#,##0." + "0" * column.decimals
-
-    def typed(value):
-        if value is None:
-            return None
-        cell.value = value
-        return cell
-
-    return typed
+        return reused_cell(worksheet, DATE_FORMAT)
+    if column.kind == "percent":
+        return reused_cell(worksheet, _percent_format(column))
+    return reused_cell(worksheet, "#,##0." + "0" * column.decimals)
 
 
 def _xlsx_width(column: SheetColumn) -> float:
@@ -111,14 +100,6 @@ def _xlsx_width(column: SheetColumn) -> float:
     if column.title in _XLSX_WIDTHS:
         return _XLSX_WIDTHS[column.title]
     return min(22, max(11, len(column.title) + 2))
-
-
-def _styled(worksheet, value, font: Font | None = None) -> WriteOnlyCell:
-    """A text cell, neutralized, in ``font``."""
-    cell = WriteOnlyCell(worksheet, value=neutralize_cell(value))
-    if font is not None:
-        cell.font = font
-    return cell
 
 
 def _totals_rows(sheet: RatingSheet) -> list[list]:
@@ -147,9 +128,9 @@ def _xlsx_rows_sheet(workbook: Workbook, sheet: RatingSheet, progress: Callable[
     worksheet.freeze_panes = f"C{header_row + 1}"
     fonts = [Font(bold=True, size=13), Font(bold=True, size=12), Font(italic=True)]
     for line, font in zip(titles, fonts):
-        worksheet.append([_styled(worksheet, line, font)])
+        worksheet.append([styled_cell(worksheet, line, font)])
     bold = Font(bold=True)
-    header = [_styled(worksheet, column.title, bold) for column in columns]
+    header = [styled_cell(worksheet, column.title, bold) for column in columns]
     wrapped = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for cell in header:
         cell.alignment = wrapped
@@ -157,7 +138,7 @@ def _xlsx_rows_sheet(workbook: Workbook, sheet: RatingSheet, progress: Callable[
     converters = [_xlsx_converter(worksheet, column) for column in columns]
     rows = 0
     for chunk in sheet.chunks(XLSX_CHUNK_ROWS):
-        for row in _converted(chunk, converters):
+        for row in converted_rows(chunk, converters):
             worksheet.append(row)
         rows += len(chunk)
         if progress is not None:
@@ -165,19 +146,19 @@ def _xlsx_rows_sheet(workbook: Workbook, sheet: RatingSheet, progress: Callable[
     worksheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{header_row + rows}"
     # The blocks below start in the names' column: the number column is too narrow for their labels.
     worksheet.append([])
-    worksheet.append([None, _styled(worksheet, TOTALS_TITLE, bold)])
-    worksheet.append([None] + [_styled(worksheet, title, bold) for title in TOTALS_HEADER])
+    worksheet.append([None, styled_cell(worksheet, TOTALS_TITLE, bold)])
+    worksheet.append([None] + [styled_cell(worksheet, title, bold) for title in TOTALS_HEADER])
     for label, *counts in _totals_rows(sheet):
         font = bold if label == TOTAL_LABEL else None
-        worksheet.append([None, _styled(worksheet, label, font), *counts])
+        worksheet.append([None, styled_cell(worksheet, label, font), *counts])
     worksheet.append([])
-    worksheet.append([None, _styled(worksheet, _quota_rule(sheet), bold)])
-    worksheet.append([None] + [_styled(worksheet, title, bold) for title in QUOTA_HEADER[1:]])
+    worksheet.append([None, styled_cell(worksheet, _quota_rule(sheet), bold)])
+    worksheet.append([None] + [styled_cell(worksheet, title, bold) for title in QUOTA_HEADER[1:]])
     for _code, *line in _quota_rows(sheet):
         worksheet.append([None, *(neutralize_cell(value) for value in line)])
-    worksheet.append([None, _styled(worksheet, _quota_summary(sheet), Font(italic=True))])
+    worksheet.append([None, styled_cell(worksheet, _quota_summary(sheet), Font(italic=True))])
     if any(line.partial for line in sheet.quota):
-        worksheet.append([None, _styled(worksheet, "(*) " + PARTIAL_NOTE, Font(italic=True))])
+        worksheet.append([None, styled_cell(worksheet, "(*) " + PARTIAL_NOTE, Font(italic=True))])
 
 
 def _xlsx_quota_sheet(workbook: Workbook, sheet: RatingSheet) -> None:
@@ -186,15 +167,15 @@ def _xlsx_quota_sheet(workbook: Workbook, sheet: RatingSheet) -> None:
     for i, width in enumerate((14, 50, 11, 11, 15, 16), 1):
         worksheet.column_dimensions[get_column_letter(i)].width = width
     worksheet.freeze_panes = "A3"
-    worksheet.append([_styled(worksheet, _quota_rule(sheet), Font(bold=True))])
-    worksheet.append([_styled(worksheet, title, Font(bold=True)) for title in QUOTA_HEADER])
+    worksheet.append([styled_cell(worksheet, _quota_rule(sheet), Font(bold=True))])
+    worksheet.append([styled_cell(worksheet, title, Font(bold=True)) for title in QUOTA_HEADER])
     rows = _quota_rows(sheet)
     for row in rows:
         worksheet.append([neutralize_cell(value) for value in row])
     worksheet.auto_filter.ref = f"A2:{get_column_letter(len(QUOTA_HEADER))}{2 + len(rows)}"
     if any(line.partial for line in sheet.quota):
         worksheet.append([])
-        worksheet.append([_styled(worksheet, "(*) " + PARTIAL_NOTE, Font(italic=True))])
+        worksheet.append([styled_cell(worksheet, "(*) " + PARTIAL_NOTE, Font(italic=True))])
 
 
 def rating_xlsx(sheet: RatingSheet, out: BinaryIO, progress: Callable[[int], None] | None = None) -> None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import select
-
-from handbook.clock import utcnow
 from handbook.ratings.files import rating_pdf, rating_xlsx
 from handbook.ratings.sheet import RatingSheet, rating_sheet
 from handbook.reports.files import write_atomically
 from handbook.reports.models import REPORT_KINDS, GeneratedReport
-from handbook.reports.operations import reports_folder
+from handbook.reports.operations import record_report, reports_folder
 
 KIND = "rating"
 
@@ -42,15 +39,4 @@ def write_rating_report(session, year: int, org_id: int, created_by_id: int | No
     xlsx_size = write_atomically(folder / f"{stem}.xlsx", lambda out: rating_xlsx(sheet, out, progress))
     place = current_app.config["REPORT_PLACE"]
     pdf_size = write_atomically(folder / f"{stem}.pdf", lambda out: rating_pdf(sheet, out, place, progress))
-    period = str(year)
-    row = session.execute(select(GeneratedReport).where(
-        GeneratedReport.kind == KIND, GeneratedReport.organization_id == org_id,
-        GeneratedReport.period == period)).scalar_one_or_none()
-    if row is None:
-        row = GeneratedReport(kind=KIND, organization_id=org_id, period=period)
-        session.add(row)
-    row.xlsx_path, row.pdf_path = f"{stem}.xlsx", f"{stem}.pdf"
-    row.xlsx_size, row.pdf_size = xlsx_size, pdf_size
-    row.created_at, row.created_by_id = utcnow(), created_by_id
-    session.flush()
-    return row
+    return record_report(session, KIND, org_id, str(year), stem, xlsx_size, pdf_size, created_by_id)

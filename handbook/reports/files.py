@@ -8,7 +8,6 @@ import tempfile
 from typing import BinaryIO, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -24,7 +23,7 @@ from handbook import pdf
 from handbook.clock import local_now, local_time
 from handbook.registry import Figure
 from handbook.reports.report import MonthReport, OrgFigures
-from handbook.spreadsheets import neutralize_cell
+from handbook.spreadsheets import neutralize_cell, reused_cell, styled_cell
 
 SUMMARY_SHEET = "Tổng hợp"
 SUMMARY_HEADER = ("Chỉ tiêu", "Tháng này", "Tháng trước", "Tăng/giảm")
@@ -119,24 +118,7 @@ def _number_format(figure: Figure, signed: bool = False) -> str:
 def _typed(sheet, figure: Figure, signed: bool = False) -> Callable:
     """How a figure's value goes into a cell: one styled cell per column, reused row after row (the
     write-only sheet writes a row out as it is appended), None as an empty cell."""
-    cell = WriteOnlyCell(sheet)
-    cell.number_format = _number_format(figure, signed)
-
-    def typed(value):
-        if value is None:
-            return None
-        cell.value = value
-        return cell
-
-    return typed
-
-
-def _styled(sheet, value, font: Font | None = None) -> WriteOnlyCell:
-    """A text cell, neutralized, in ``font``."""
-    cell = WriteOnlyCell(sheet, value=neutralize_cell(value))
-    if font is not None:
-        cell.font = font
-    return cell
+    return reused_cell(sheet, _number_format(figure, signed))
 
 
 def _sheet_titles(titles: Iterable[str], taken: set[str]) -> list[str]:
@@ -170,19 +152,19 @@ def _summary_sheet(workbook: Workbook, report: MonthReport) -> None:
     _widths(sheet, [min(60, max([45] + [len(child.name) + 2 for child in report.children]))]
             + [max(14, _figure_width(figure)) for figure in report.figures])
     bold = Font(bold=True)
-    sheet.append([_styled(sheet, report.root.name, Font(bold=True, size=13))])
-    sheet.append([_styled(sheet, report.title, Font(bold=True))])
-    sheet.append([_styled(sheet, f"Số liệu tính đến {local_time(report.computed_at)}", Font(italic=True))])
+    sheet.append([styled_cell(sheet, report.root.name, Font(bold=True, size=13))])
+    sheet.append([styled_cell(sheet, report.title, Font(bold=True))])
+    sheet.append([styled_cell(sheet, f"Số liệu tính đến {local_time(report.computed_at)}", Font(italic=True))])
     sheet.append([])
-    sheet.append([_styled(sheet, title, bold) for title in SUMMARY_HEADER])
+    sheet.append([styled_cell(sheet, title, bold) for title in SUMMARY_HEADER])
     row = 5
     for group, figures in report.groups():
-        sheet.append([_styled(sheet, group, bold)])
+        sheet.append([styled_cell(sheet, group, bold)])
         row += 1
         for figure in figures:
             now, before = report.root.value(figure), _previous_value(report, figure)
             # Fresh cells: each row has its own format, so no column-wise reuse here (a few dozen rows).
-            sheet.append([_styled(sheet, figure.label)] + [
+            sheet.append([styled_cell(sheet, figure.label)] + [
                 _typed(sheet, figure, signed)(value)
                 for value, signed in ((now, False), (before, False), (_change(figure, now, before), True))])
             row += 1
@@ -190,7 +172,7 @@ def _summary_sheet(workbook: Workbook, report: MonthReport) -> None:
         return
     sheet.append([])
     header_row = row + 2
-    sheet.append([_styled(sheet, "Tổ chức", bold)] + [_styled(sheet, f.label, bold) for f in report.figures])
+    sheet.append([styled_cell(sheet, "Tổ chức", bold)] + [styled_cell(sheet, f.label, bold) for f in report.figures])
     _org_rows(sheet, report.figures, report.children, lambda i, org: [org.name])
     last_row = header_row + len(report.children)
     charted = chart_figure(report.figures)
@@ -226,8 +208,8 @@ def _level_sheet(workbook: Workbook, title: str, report: MonthReport, orgs: list
     # Frozen below the header and right of the names: the figures scroll, the names stay in sight.
     sheet.freeze_panes = "D2"
     bold = Font(bold=True)
-    sheet.append([_styled(sheet, title, bold) for title in LEVEL_HEADER]
-                 + [_styled(sheet, figure.label, bold) for figure in report.figures])
+    sheet.append([styled_cell(sheet, title, bold) for title in LEVEL_HEADER]
+                 + [styled_cell(sheet, figure.label, bold) for figure in report.figures])
     _org_rows(sheet, report.figures, orgs, lambda i, org: [i, org.code, org.name, org.parent_name])
     last_column = get_column_letter(len(LEVEL_HEADER) + len(report.figures))
     sheet.auto_filter.ref = f"A1:{last_column}{len(orgs) + 1}"

@@ -49,12 +49,18 @@ def write_monthly_report(session, month: date, org_id: int, created_by_id: int |
     xlsx_size = write_atomically(folder / f"{stem}.xlsx", lambda out: monthly_xlsx(report, out))
     place = current_app.config["REPORT_PLACE"]
     pdf_size = write_atomically(folder / f"{stem}.pdf", lambda out: monthly_pdf(report, out, place))
-    period = f"{month:%Y-%m}"
+    return record_report(session, "monthly", org_id, f"{month:%Y-%m}", stem, xlsx_size, pdf_size, created_by_id)
+
+
+def record_report(session, kind: str, org_id: int, period: str, stem: str, xlsx_size: int, pdf_size: int,
+                  created_by_id: int | None) -> GeneratedReport:
+    """List the files ``stem``.xlsx and .pdf (relative to REPORTS_FOLDER) as the report of ``kind`` for
+    one organization and period, replacing what was listed for them; the caller commits."""
     row = session.execute(select(GeneratedReport).where(
-        GeneratedReport.kind == "monthly", GeneratedReport.organization_id == org_id,
+        GeneratedReport.kind == kind, GeneratedReport.organization_id == org_id,
         GeneratedReport.period == period)).scalar_one_or_none()
     if row is None:
-        row = GeneratedReport(kind="monthly", organization_id=org_id, period=period)
+        row = GeneratedReport(kind=kind, organization_id=org_id, period=period)
         session.add(row)
     row.xlsx_path, row.pdf_path = f"{stem}.xlsx", f"{stem}.pdf"
     row.xlsx_size, row.pdf_size = xlsx_size, pdf_size
