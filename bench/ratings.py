@@ -7,8 +7,9 @@ every member in one INSERT … SELECT, the levels, scores and evidence derived f
 that every run rates alike; and the evidence the 2025 rule set's conditions name is registered on the
 measured app when no domain registers it yet, so that the sheet has its evidence columns.
 
-Stock Flask-Admin is not measured here: bench/spreadsheets.py has no stock-view pattern to reuse (its
-figure is the project's own export), and no admin screen lists ratings with these columns.
+Side by side, not a goal: stock Flask-Admin's own xlsx export of the same rows and columns, a plain
+``ModelView`` of the ratings registered on a second ``Admin`` (as the issue asks, like the member
+list's 37 s / 1.17 GB).
 """
 from __future__ import annotations
 
@@ -282,6 +283,46 @@ def app_sheet(url: str, fmt: str, out: str) -> dict:
     return report
 
 
+# The sheet's columns as a stock view lists them: the member's, the branch's, the evidence (one JSON
+# column) and the steps.
+STOCK_COLUMNS = ["member.full_name", "member.date_of_birth", "member.position", "organization.name", "evidence",
+                 "self_level", "self_score", "proposed_level", "proposed_score", "decided_level", "proposal_reason",
+                 "decision_note"]
+
+
+def stock_export(url: str, out: str) -> dict:
+    """Stock Flask-Admin's xlsx export of the year's ratings: a plain ModelView on a second Admin, no
+    scope, no streaming; the whole province's rows."""
+    from flask_admin import Admin
+    from flask_admin.contrib.sqla import ModelView
+
+    from handbook import create_app
+    from handbook.config import Config
+    from handbook.extensions import db
+    from handbook.ratings.models import MemberRating
+
+    class StockRatings(ModelView):
+        can_export = True
+        export_types = ["xlsx"]
+        export_max_rows = 0  # every row
+        column_list = STOCK_COLUMNS
+
+        def get_query(self):
+            return super().get_query().filter(MemberRating.year == YEAR)
+
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
+    stock = Admin(app, name="stock", url="/stock", endpoint="stock")
+    stock.add_view(StockRatings(MemberRating, db.session, endpoint="stock_ratings"))
+    started = time.perf_counter()
+    response = app.test_client().get("/stock/stock_ratings/export/xlsx/")
+    with open(out, "wb") as f:
+        f.write(response.get_data())
+    from openpyxl import load_workbook
+
+    rows = load_workbook(out, read_only=True).active.max_row - 1
+    return {"status": response.status_code, "rows": rows, "export_s": time.perf_counter() - started}
+
+
 def _run(args: list[str], url: str) -> dict:
     """Run ``python -m bench.ratings ARGS`` and return its wall time, CPU time, peak RSS and report."""
     env = {**os.environ, "DATABASE_URL": url}
@@ -376,6 +417,15 @@ def measure_ratings(url: str, rounds: int = 3) -> list:
                        floor_label=floor_label, goal=f"≤ {RSS_GOAL_MB} MB" if fmt == "xlsx" else "—",
                        met=rss_ok if fmt == "xlsx" else None, detail={}),
             ]
+            if fmt == "xlsx":
+                stock = _run(["stock", "xlsx", os.path.join(scratch, "stock.xlsx")], url)
+                figures += [
+                    Figure(name="… stock Flask-Admin's xlsx export of the same rows and columns", value=stock["seconds"],
+                           unit="s", floor=floor_seconds, floor_label=floor_label, goal="— (side by side)", met=None,
+                           detail=stock),
+                    Figure(name="… its peak RSS (stock Flask-Admin)", value=stock["rss_mb"], unit="MB",
+                           floor=detail["floor_rss_mb"], floor_label=floor_label, goal="—", met=None, detail={}),
+                ]
     return figures
 
 
@@ -483,7 +533,9 @@ def main(argv: list[str]) -> None:
 
     side, fmt, out, *rest = argv
     url = os.environ["DATABASE_URL"]
-    if side == "app":
+    if side == "stock":
+        report = stock_export(url, out)
+    elif side == "app":
         report = app_sheet(url, fmt, out)
     elif fmt == "xlsx":
         report = floor_xlsx(url, out, *rest)
