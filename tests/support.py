@@ -66,7 +66,8 @@ class Factory:
 
     def member(self, org, name=None, **fields) -> Member:
         n = next(_counter)
-        member = Member(full_name=name or f"Đảng viên Thử {n}", card_number=f"9{n:07d}", organization_id=org.id, **fields)
+        # Not "Đảng viên …": its accent-free key "dang" would make every made member match a search for "Đặng".
+        member = Member(full_name=name or f"Hội viên Thử {n}", card_number=f"9{n:07d}", organization_id=org.id, **fields)
         return self._save(member)
 
     def user(self, role, org=None, member=None, login=None) -> User:

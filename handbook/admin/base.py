@@ -639,7 +639,10 @@ class ScopedModelView(StaffOnly, ModelView):
 
         def chunks():
             # Core rows, not the ORM's result processing: the statement is only read.
-            result = db.session.connection().execution_options(yield_per=self.EXPORT_CHUNK).execute(query.statement)
+            # The option goes with this statement only: set on the connection (changed in place by
+            # SQLAlchemy 2), it would send the session's later statements through a named cursor on PostgreSQL.
+            result = db.session.connection().execute(query.statement,
+                                                     execution_options={"yield_per": self.EXPORT_CHUNK})
             for rows in result.partitions():
                 audit.note(rows)
                 yield [plan.cells(row) for row in rows]

@@ -96,9 +96,21 @@ def open_year(session, rule_set: RatingRuleSet, org: Organization | None, now: d
             select(Organization.id).where(path_within(Organization.path, org.path))))
     columns = ["year", "rule_set_id", "member_id", "organization_id", "status", "evidence", "self_scores",
                "created_at", "version"]
-    created = session.execute(insert(MemberRating.__table__).from_select(columns, source)).rowcount
-    refresh_evidence(session, rule_set.year, org.path if org is not None else None, now)
-    return created
+    subtree = org.path if org is not None else None
+    before = _rated_count(session, rule_set.year, subtree)
+    session.execute(insert(MemberRating.__table__).from_select(columns, source))
+    refresh_evidence(session, rule_set.year, subtree, now)
+    # Counted, not the INSERT's rowcount: psycopg may give -1 for an INSERT … SELECT.
+    return _rated_count(session, rule_set.year, subtree) - before
+
+
+def _rated_count(session, year: int, org_path: str | None) -> int:
+    """How many members are rated in ``year`` (within a subtree if given)."""
+    query = select(func.count()).select_from(MemberRating).where(MemberRating.year == year)
+    if org_path is not None:
+        query = query.where(MemberRating.organization_id.in_(
+            select(Organization.id).where(path_within(Organization.path, org_path))))
+    return session.execute(query).scalar()
 
 
 # -- the member's self-assessment ----------------------------------------------------------------

@@ -147,8 +147,10 @@ class RatingSheet:
         positions = PARTY_POSITIONS
         shorts = {level: level_short(level) for level in LEVELS}
         # Core rows streamed from the session's connection: nothing per row but the tuple built here.
-        result = (self.session.connection().execution_options(stream_results=True, yield_per=size)
-                  .execute(self._statement()))
+        # The options go with this statement: set on the connection itself (SQLAlchemy 2 changes it in
+        # place), PostgreSQL would run every later statement of the session through a named cursor.
+        result = self.session.execute(self._statement(),
+                                      execution_options={"stream_results": True, "yield_per": size})
         number = 0
         for rows in result.partitions(size):
             chunk = []
