@@ -32,7 +32,6 @@ from handbook.registry import YearContext
 from handbook.scope import path_ids
 
 # The year of the rule set the migration writes (Quy định 366-QĐ/TW): the demo's completed cycle.
-DEMO_YEAR = 2025
 # What members give themselves: (level aimed at, share of members, lowest and highest total score).
 SELF_SPREAD = (("excellent", 0.14, 90, 98), ("good", 0.775, 72, 89.5), ("pass", 0.08, 52, 69.5),
                ("fail", 0.005, 38, 49))
@@ -411,14 +410,12 @@ def complete_year(session, rule_set: RatingRuleSet, rng: random.Random, windows:
 
 
 def seed_demo_ratings(session, rng: random.Random) -> dict[str, int]:
-    """The demo's 2025 rating completed, and the current year's opened: a third of the members assessed,
+    """Last year's rating completed, and the current year's opened: a third of the members assessed,
     two branches proposed (for the committee account to decide), the demo member's own left to fill."""
     rng = random.Random(rng.getrandbits(64))
-    rule_set = rule_set_of(session, DEMO_YEAR)
-    counts = complete_year(session, rule_set, rng)
     year = local_today().year
-    if year <= DEMO_YEAR:
-        return counts
+    rule_set = rule_set_for(session, year - 1)
+    counts = complete_year(session, rule_set, rng)
     current = rule_set_of(session, year) or copy_rule_set(session, rule_set, year)
     current.is_open = True
     now = utcnow().replace(microsecond=0)
