@@ -19,13 +19,13 @@ from handbook.audit.operations import record
 from handbook.clock import local_time
 from handbook.extensions import db
 from handbook.organizations.models import Member, Organization
-from handbook.ratings.evidence import refresh_evidence
+from handbook.ratings.evidence import refresh_evidence, rule_set_of
 from handbook.ratings.member import evidence_text
 from handbook.ratings.models import (CONDITION_SUBJECTS, CRITERION_GROUPS, LEVEL_ORDER, LEVELS, OPERATORS, STATUSES,
                                      MemberRating, OrganizationRating, RatingCondition, RatingCriterion, RatingRuleSet,
                                      level_label, level_short)
 from handbook.ratings.operations import (STAFF_WHO_DECIDE, Proposal, RatingRefused, copy_rule_set, count_organizations,
-                                         decide, decide_organization, grassroots_for, load_rule_set, open_year,
+                                         decide, decide_organization, decides_organization, grassroots_for, open_year,
                                          propose, quota_of)
 from handbook.ratings.rules import format_score
 from handbook.ratings.tree import grassroots_of
@@ -62,7 +62,24 @@ def _committee_org_and_rules(session) -> tuple[Organization, RatingRuleSet | Non
     if current_user.role not in STAFF_WHO_DECIDE:
         abort(403)
     org = get_scoped_or_404(Organization, request.form.get("org") or current_user.organization_id)
-    return org, load_rule_set(session, _year_arg(session))
+    return org, rule_set_of(session, _year_arg(session))
+
+
+def _take_step(step, action: str, org_id: int, year: int, done: str) -> tuple[dict, int | None]:
+    """Take a step on many ratings at once: on refusal roll back and return its errors by rating with
+    400; else audit it (when something changed), commit, flash ``done`` with the count and return no status."""
+    session = db.session
+    try:
+        changed = step()
+    except RatingRefused as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return exc.errors, 400
+    if changed:
+        record(action, "organization", org_id, detail={"year": year, "ratings": changed})
+    session.commit()
+    flash(done.format(changed) if changed else "Không có thay đổi.", "success")
+    return {}, None
 
 
 class CriterionInline(InlineFormAdmin):
@@ -204,22 +221,15 @@ class MemberRatingView(ScopedModelView):
             proposals = [Proposal(rating.id, request.form.get(f"level-{rating.id}", ""),
                                   request.form.get(f"score-{rating.id}"), request.form.get(f"reason-{rating.id}"))
                          for rating in ratings if f"level-{rating.id}" in request.form]
-            try:
-                changed = propose(session, current_user, proposals, {rating.id: rating for rating in ratings})
-            except RatingRefused as exc:
-                session.rollback()
-                flash(exc.message, "error")
-                errors, status = exc.errors, 400
-            else:
-                if changed:
-                    record("rating_propose", "organization", org.id, detail={"year": year, "ratings": changed})
-                session.commit()
-                flash(f"Đã lưu đề xuất xếp loại của {changed} đảng viên." if changed else "Không có thay đổi.", "success")
+            errors, status = _take_step(
+                lambda: propose(session, current_user, proposals, {rating.id: rating for rating in ratings}),
+                "rating_propose", org.id, year, "Đã lưu đề xuất xếp loại của {} đảng viên.")
+            if status is None:
                 return redirect(url_for(".branch_view", org=org.id, year=year))
         return self.render("ratings/branch.html", org=org, year=year, ratings=ratings, errors=errors,
                            evidence=registry().evidence, evidence_text=evidence_text, levels=LEVEL_CHOICES,
                            level_short=level_short, format_score=format_score, statuses=STATUSES,
-                           rule_set=load_rule_set(session, year), form=request.form if status != 200 else None), status
+                           rule_set=rule_set_of(session, year), form=request.form if status != 200 else None), status
 
     # -- the committee's decision ---------------------------------------------------------------
     @expose("/decide", methods=["GET", "POST"])
@@ -239,7 +249,7 @@ class MemberRatingView(ScopedModelView):
         if not scope.allows_org(grassroots):
             abort(404)  # a branch's staff above nothing: the deciding organization is outside their scope
         year = _year_arg(session)
-        rule_set = load_rule_set(session, year)
+        rule_set = rule_set_of(session, year)
         ratings = list(session.execute(scoped_select(MemberRating).join(Organization, Organization.id ==
                                                                         MemberRating.organization_id)
                                        .where(Organization.subtree_clause(grassroots.path), MemberRating.year == year)
@@ -251,18 +261,10 @@ class MemberRatingView(ScopedModelView):
         if request.method == "POST" and rule_set is not None:
             decisions = {rating.id: (request.form.get(f"level-{rating.id}", ""), request.form.get(f"note-{rating.id}"))
                          for rating in ratings if request.form.get(f"level-{rating.id}")}
-            try:
-                changed = decide(session, current_user, scope, grassroots, decisions)
-            except RatingRefused as exc:
-                session.rollback()
-                flash(exc.message, "error")
-                errors, status = exc.errors, 400
-            else:
-                if changed:
-                    record("rating_decide", "organization", grassroots.id, detail={"year": year, "ratings": changed})
-                session.commit()
-                flash(f"Đã lưu quyết định xếp loại của {changed} đảng viên." if changed else "Không có thay đổi.",
-                      "success")
+            errors, status = _take_step(lambda: decide(session, current_user, scope, grassroots, decisions),
+                                        "rating_decide", grassroots.id, year,
+                                        "Đã lưu quyết định xếp loại của {} đảng viên.")
+            if status is None:
                 return redirect(url_for(".decide_view", org=grassroots.id, year=year))
         quota = proposed_quota = None
         if rule_set is not None:
@@ -354,10 +356,7 @@ class MemberRatingView(ScopedModelView):
 
 def _decide_organization_form(view, context, model, name):
     """A small form to decide one organization's level, for the committees above it."""
-    scope = current_scope()
-    org = model.organization
-    if current_user.role not in STAFF_WHO_DECIDE or not (scope.sees_all or (
-            scope.org_path and org.path != scope.org_path and org.is_within(scope.org_path))):
+    if not decides_organization(current_user, current_scope(), model.organization):
         return ""
     options = "".join(f'<option value="{code}"{" selected" if code == (model.decided_level or model.draft_level) else ""}>'
                       f'{short}</option>' for code, (short, _full) in LEVELS.items())

@@ -1,6 +1,5 @@
 """Operator command of the rating: ``flask --app wsgi reports ratings --year YYYY [--org CODE] --out DIR``."""
 import pathlib
-import shutil
 
 import click
 from flask.cli import with_appcontext
@@ -18,7 +17,7 @@ def ratings_command(year, code, out_dir):
     """Write the rating sheet of YEAR (Excel and PDF) for an organization's subtree."""
     from handbook.ratings.reports import write_rating_report
     from handbook.ratings.sheet import rating_sheet
-    from handbook.reports.operations import organization_by_code, report_path, root_id
+    from handbook.reports.operations import delivered_paths, organization_by_code, root_id
 
     session = db.session
     if code:
@@ -37,12 +36,7 @@ def ratings_command(year, code, out_dir):
     with click.progressbar(length=2 * sheet.rows, label=f"writing {sheet.rows} ratings of {sheet.root.code}") as bar:
         report = write_rating_report(session, year, org_id, progress=bar.update, sheet=sheet)
     session.commit()
-    for fmt in ("xlsx", "pdf"):
-        path = report_path(report, fmt)
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, out_dir / path.name)
-            path = out_dir / path.name
+    for path in delivered_paths(report, out_dir):
         click.echo(str(path))
 
 

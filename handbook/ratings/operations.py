@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import JSON, cast, func, insert, literal, or_, select
-from sqlalchemy.orm import selectinload
 
 from handbook.clock import utcnow
 from handbook.organizations.models import Member, Organization
@@ -316,12 +315,18 @@ def _path_prefixes(path: str) -> list[str]:
     return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
 
 
+def decides_organization(user, scope, org: Organization) -> bool:
+    """May ``user`` decide ``org``'s rating: a committee (or the admin) strictly above it, never its own staff."""
+    if user.role not in STAFF_WHO_DECIDE:
+        return False
+    return scope.sees_all or (scope.org_path is not None and org.path != scope.org_path and org.is_within(scope.org_path))
+
+
 def decide_organization(session, user, scope, org_rating: OrganizationRating, level: str, note: str | None) -> None:
     """The committee above an organization decides its level; never the organization's own staff."""
     if user.role not in STAFF_WHO_DECIDE:
         raise RatingRefused("Chỉ cấp ủy cấp trên quyết định xếp loại tổ chức đảng.")
-    org = org_rating.organization
-    if not scope.sees_all and (scope.org_path is None or scope.org_path == org.path or not org.is_within(scope.org_path)):
+    if not decides_organization(user, scope, org_rating.organization):
         raise RatingRefused("Chỉ cấp ủy cấp trên quyết định xếp loại tổ chức này.")
     if level not in LEVELS:
         raise RatingRefused("Chọn một mức xếp loại.")
@@ -332,12 +337,6 @@ def decide_organization(session, user, scope, org_rating: OrganizationRating, le
     org_rating.decided_level, org_rating.decision_note = level, note
     org_rating.decided_by_id, org_rating.decided_at = user.id, utcnow()
     _step(session, None, "decision", user.id, level, org_rating=org_rating, note=note, changes=changes)
-
-
-def load_rule_set(session, year: int) -> RatingRuleSet | None:
-    """The rules of ``year`` with criteria and conditions (for screens)."""
-    return session.execute(select(RatingRuleSet).where(RatingRuleSet.year == year).options(
-        selectinload(RatingRuleSet.criteria), selectinload(RatingRuleSet.conditions))).scalar_one_or_none()
 
 
 def grassroots_for(session, org: Organization) -> Organization:

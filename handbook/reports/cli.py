@@ -1,6 +1,5 @@
 """Operator commands of the reports: ``flask --app wsgi reports ...``."""
 import pathlib
-import shutil
 
 import click
 from flask.cli import AppGroup
@@ -17,7 +16,7 @@ reports_cli = AppGroup("reports", help="Compute the statistics and write their E
               help="Also copy the files into this folder.")
 def monthly_command(month_text, code, out_dir):
     """Compute MONTH for the whole tree (replacing what was stored) and write the report files."""
-    from handbook.reports.operations import organization_by_code, report_path, scheduled_organizations, write_reports
+    from handbook.reports.operations import delivered_paths, organization_by_code, scheduled_organizations, write_reports
     from sqlalchemy import select
 
     from handbook.reports.models import GeneratedReport
@@ -45,10 +44,5 @@ def monthly_command(month_text, code, out_dir):
         GeneratedReport.kind == "monthly", GeneratedReport.period == f"{month:%Y-%m}",
         GeneratedReport.organization_id.in_(targets))).scalars().all()
     for report in reports:
-        for fmt in ("xlsx", "pdf"):
-            path = report_path(report, fmt)
-            if out_dir is not None:
-                out_dir.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, out_dir / path.name)
-                path = out_dir / path.name
+        for path in delivered_paths(report, out_dir):
             click.echo(str(path))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 from datetime import date, datetime
 from typing import Callable
 
@@ -25,6 +26,19 @@ def reports_folder() -> pathlib.Path:
 def report_path(report: GeneratedReport, fmt: str) -> pathlib.Path:
     """The file of ``report`` in ``fmt`` ("xlsx" or "pdf") on disk."""
     return reports_folder() / (report.xlsx_path if fmt == "xlsx" else report.pdf_path)
+
+
+def delivered_paths(report: GeneratedReport, out_dir: pathlib.Path | None) -> list[pathlib.Path]:
+    """The report's Excel and PDF, copied into ``out_dir`` first when one is given (a command's ``--out``)."""
+    paths = []
+    for fmt in ("xlsx", "pdf"):
+        path = report_path(report, fmt)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, out_dir / path.name)
+            path = out_dir / path.name
+        paths.append(path)
+    return paths
 
 
 def ensure_month(session, month: date, now: datetime | None = None) -> MonthlyStatistics | None:
