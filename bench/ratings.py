@@ -118,6 +118,23 @@ def _score(value: float) -> str:
     return _vietnamese(value, 2).rstrip("0").rstrip(",")
 
 
+def sheet_evidence() -> list[tuple]:
+    """The sheet's evidence columns (key, label, kind, decimals): what the domains register, in their
+    order, then those of EVIDENCE none registers (added by the bench). Worked out once by the parent
+    process and handed to the floors in BENCH_EVIDENCE, so that they draw exactly the sheet's columns
+    without starting the app themselves."""
+    if "BENCH_EVIDENCE" in os.environ:
+        return [tuple(item) for item in json.loads(os.environ["BENCH_EVIDENCE"])]
+    from handbook import create_app
+    from handbook.config import Config
+    from handbook.registry import registry
+
+    registered = [(e.key, e.label, e.kind, e.decimals)
+                  for e in registry(create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://")).evidence]
+    known = {key for key, *_rest in registered}
+    return registered + [item for item in EVIDENCE if item[0] not in known]
+
+
 def _floor_rows(url: str, low: str, high: str, positions: dict):
     """The floor's rows, 2,000 at a time: bare DB-API rows turned into the sheet's cells with the fewest steps."""
     from bench.spreadsheets import _connect
@@ -127,6 +144,7 @@ def _floor_rows(url: str, low: str, high: str, positions: dict):
     cursor.execute(RATING_SQL.format(year=YEAR, low=low, high=high))
     number = 0
     flags = {True: "Có", False: "Không", None: None}
+    evidence_columns = sheet_evidence()
     while batch := cursor.fetchmany(2000):
         rows = []
         for name, born, position, branch, sl, ss, pl, ps, dl, reason, note, evidence in batch:
@@ -134,7 +152,7 @@ def _floor_rows(url: str, low: str, high: str, positions: dict):
             if isinstance(born, str):  # SQLite hands dates back as ISO text
                 born = date.fromisoformat(born)
             stored = json.loads(evidence) if isinstance(evidence, str) else evidence
-            values = [flags[stored.get(key)] if kind == "flag" else stored.get(key) for key, _l, kind, _d in EVIDENCE]
+            values = [flags[stored.get(key)] if kind == "flag" else stored.get(key) for key, _l, kind, _d in evidence_columns]
             notes = "; ".join(text for text in (reason, note) if text) or None
             rows.append([number, name, born, positions.get(position, position), branch, *values, LEVELS.get(sl),
                          None if ss is None else float(ss), LEVELS.get(pl), None if ps is None else float(ps),
@@ -154,7 +172,8 @@ def floor_xlsx(url: str, out: str, low: str, high: str, positions_json: str) -> 
     sheet.freeze_panes = "C5"
     for line in ("Đảng bộ tỉnh Thái Bình", f"{TITLE} NĂM {YEAR}", "Theo Quy định 366-QĐ/TW"):
         sheet.append([line])
-    titles = [*HEAD, *(label for _k, label, _kind, _d in EVIDENCE), *TAIL]
+    evidence_columns = sheet_evidence()
+    titles = [*HEAD, *(label for _k, label, _kind, _d in evidence_columns), *TAIL]
     bold = Font(bold=True)
     header = []
     for title in titles:
@@ -163,7 +182,7 @@ def floor_xlsx(url: str, out: str, low: str, high: str, positions_json: str) -> 
         header.append(cell)
     sheet.append(header)
     styled = {2: "dd/mm/yyyy"}
-    styled.update({len(HEAD) + i: "0.0%" for i, (_k, _l, kind, _d) in enumerate(EVIDENCE) if kind == "percent"})
+    styled.update({len(HEAD) + i: "0.0%" for i, (_k, _l, kind, _d) in enumerate(evidence_columns) if kind == "percent"})
     cells = {}
     for i, number_format in styled.items():
         cells[i] = WriteOnlyCell(sheet)
@@ -198,7 +217,8 @@ def floor_pdf(url: str, out: str, low: str, high: str, positions_json: str, font
     layout = json.loads(layout_json)
     widths, size = layout["widths"], layout["size"]
     header_style = ParagraphStyle("h", fontName="FloorVN", fontSize=size, leading=size * 1.3, alignment=1)
-    titles = [*HEAD, *(label for _k, label, _kind, _d in EVIDENCE), *TAIL]
+    evidence_columns = sheet_evidence()
+    titles = [*HEAD, *(label for _k, label, _kind, _d in evidence_columns), *TAIL]
     style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
                         ("FONTNAME", (0, 1), (-1, -1), "FloorVN"), ("FONTSIZE", (0, 1), (-1, -1), size),
@@ -206,16 +226,17 @@ def floor_pdf(url: str, out: str, low: str, high: str, positions_json: str, font
                         ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
                         ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                         ("ALIGN", (0, 1), (0, -1), "RIGHT"), ("ALIGN", (2, 1), (2, -1), "CENTER"),
-                        ("ALIGN", (5, 1), (8, -1), "RIGHT"), ("ALIGN", (9, 1), (11, -1), "CENTER"),
-                        ("ALIGN", (12, 1), (12, -1), "RIGHT"), ("ALIGN", (13, 1), (13, -1), "CENTER"),
-                        ("ALIGN", (14, 1), (14, -1), "RIGHT"), ("ALIGN", (15, 1), (15, -1), "CENTER")])
+                        # The evidence right-aligned, then level / score pairs, centred / right-aligned.
+                        ("ALIGN", (5, 1), (4 + len(evidence_columns), -1), "RIGHT"),
+                        *(("ALIGN", (5 + len(evidence_columns) + i, 1), (5 + len(evidence_columns) + i, -1),
+                           "CENTER" if i % 2 == 0 else "RIGHT") for i in range(5))])
     story, rows = [], 0
     for chunk in _floor_rows(url, low, high, json.loads(positions_json)):
         for start in range(0, len(chunk), PDF_CHUNK_ROWS):
             body = []
             for row in chunk[start:start + PDF_CHUNK_ROWS]:
                 cells = [str(row[0]), row[1], row[2].strftime("%d/%m/%Y") if row[2] else "", row[3], row[4]]
-                for (_k, _l, kind, digits), value in zip(EVIDENCE, row[5:11]):
+                for (_k, _l, kind, digits), value in zip(evidence_columns, row[5:5 + len(evidence_columns)]):
                     if value is None:
                         cells.append("")
                     elif kind == "percent":
@@ -224,9 +245,10 @@ def floor_pdf(url: str, out: str, low: str, high: str, positions_json: str, font
                         cells.append(_vietnamese(value, digits))
                     else:
                         cells.append(value)
-                for value in row[11:16]:
+                tail = 5 + len(evidence_columns)
+                for value in row[tail:tail + 5]:
                     cells.append("" if value is None else value if isinstance(value, str) else _score(value))
-                cells.append(row[16] or "")
+                cells.append(row[tail + 5] or "")
                 body.append(cells)
             table = Table([[Paragraph(title, header_style) for title in titles], *body], colWidths=widths,
                           repeatRows=1)
@@ -325,7 +347,7 @@ def stock_export(url: str, out: str) -> dict:
 
 def _run(args: list[str], url: str) -> dict:
     """Run ``python -m bench.ratings ARGS`` and return its wall time, CPU time, peak RSS and report."""
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url, "BENCH_EVIDENCE": json.dumps(sheet_evidence(), ensure_ascii=False)}
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "bench.ratings", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True)
@@ -362,14 +384,14 @@ def _province(url: str) -> tuple[str, str, str]:
 
 def _pdf_floor_args() -> list[str]:
     """What the PDF floor draws with, as the sheet does: the regular face the app embeds, and the
-    columns' widths and type size for EVIDENCE (as JSON)."""
+    columns' widths and type size for the sheet's evidence (as JSON)."""
     from handbook.pdf import LANDSCAPE_CONTENT_WIDTH, _font_files
     from handbook.ratings.files import _pdf_widths
     from handbook.ratings.sheet import HEAD_COLUMNS, TAIL_COLUMNS, SheetColumn
 
     font = next(files["regular"] for files in _font_files() if os.path.exists(files["regular"]))
     columns = ([SheetColumn(title, kind) for title, kind in HEAD_COLUMNS]
-               + [SheetColumn(label, kind, decimals) for _key, label, kind, decimals in EVIDENCE]
+               + [SheetColumn(label, kind, decimals) for _key, label, kind, decimals in sheet_evidence()]
                + [SheetColumn(title, kind) for title, kind in TAIL_COLUMNS])
     widths, size = _pdf_widths(columns, LANDSCAPE_CONTENT_WIDTH)
     return [font, json.dumps({"widths": widths, "size": size})]
