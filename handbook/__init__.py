@@ -19,6 +19,7 @@ DOMAINS = (
     "organizations",  # the tree and the members
     "auth",  # accounts, login, sessions
     "audit",  # the append-only trail
+    "roster",  # members brought in from the branch register, accounts with activation codes
     "privacy",  # /me: own data, corrections, sessions, password
     "study",  # the points ledger (quizzes to come)
     "content",  # news and documents, reading

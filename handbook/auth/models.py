@@ -7,14 +7,14 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from handbook.clock import utcnow
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member, Organization
-from handbook.scope import by_subtree
+from handbook.scope import admin_only, by_subtree
 from handbook.text import phone_number
 from handbook.versioning import Versioned
 
@@ -134,3 +134,31 @@ class User(UserMixin, Versioned, db.Model):
 
     def __str__(self) -> str:
         return self.login
+
+
+class ActivationCode(db.Model):
+    """A one-time code that lets the holder of a new account set its first password.
+
+    Only a keyed hash of the code is stored (``handbook.auth.activation``); a code works once,
+    until ``expires_at``, and issuing a new one for the account ends the ones before it.
+    """
+
+    __tablename__ = "activation_code"
+    __table_args__ = (Index("ix_activation_code_user_open", "user_id", "used_at"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    # Set when the code is used, or when a newer code or a password set by staff replaces it.
+    used_at: Mapped[datetime | None]
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    # Codes are never listed on a screen; only the admin may look at the table itself.
+    __scope__ = admin_only()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.expires_at:%Y-%m-%d}"
