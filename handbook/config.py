@@ -56,6 +56,11 @@ class Config:
     EXTRACT_BATCH = int(os.environ.get("EXTRACT_BATCH", "100"))  # files per run of the job
     TEXT_EXTRACTOR = "handbook.content.extraction:pdf_text"  # "module:function(bytes) -> str | None"
 
+    # Member imports (handbook/roster): the largest register file taken, and up to which size a file
+    # is checked within the request (bigger ones run in a thread, the page showing their progress).
+    IMPORT_MAX_MB = int(os.environ.get("IMPORT_MAX_MB", "20"))
+    IMPORT_INLINE_BYTES = int(os.environ.get("IMPORT_INLINE_BYTES", str(256 * 1024)))
+
     # The province's yearly target of accumulated points per member (DESIGN §5); configurable by regulation.
     POINTS_YEARLY_TARGET = int(os.environ.get("POINTS_YEARLY_TARGET", "100"))
     # How many proxies in front set X-Forwarded-For/-Proto/-Host (nginx: 1). 0 ignores those headers,

@@ -25,6 +25,7 @@ from handbook.jobs import JobRun
 from handbook.organizations.models import Discipline, Member, Organization
 from handbook.privacy.models import CorrectionRequest
 from handbook.ratings.models import MemberRating, OrganizationRating, RatingRuleSet, RatingStep
+from handbook.roster.models import MemberImport
 from handbook.reports.models import GeneratedReport
 from handbook.study.models import PointRule
 from support import csrf_token, export_rows
@@ -187,12 +188,18 @@ def _discipline_row(make, tree, anchor):
     return Row(row.id, member.card_number, tree[anchor])
 
 
+def _import_row(make, tree, anchor):
+    name = f"nhap-ma-tran-{next(_n):06d}.xlsx"
+    row = _save(make, MemberImport(organization_id=tree[anchor].id, filename=name, stored_name=name, status="invalid"))
+    return Row(row.id, name, tree[anchor])
+
+
 MAKERS = {
     Organization: _org_row, Member: _member_row, User: _user_row, Article: _article_row, Document: _document_row,
     Attachment: _attachment_row, ReadMark: _read_mark_row, PointRule: _point_rule_row,
     CorrectionRequest: _correction_row, AuditEntry: _audit_row, JobRun: _job_run_row, GeneratedReport: _report_row,
     MemberRating: _member_rating_row, OrganizationRating: _organization_rating_row, RatingStep: _rating_step_row,
-    RatingRuleSet: _rule_set_row, Discipline: _discipline_row,
+    RatingRuleSet: _rule_set_row, Discipline: _discipline_row, MemberImport: _import_row,
 }
 
 

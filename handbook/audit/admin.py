@@ -38,6 +38,7 @@ ENTITIES = {
     "rating_rule_set": "Bộ tiêu chí xếp loại", "rating_criterion": "Tiêu chí xếp loại",
     "rating_condition": "Điều kiện xếp loại", "member_rating": "Xếp loại đảng viên",
     "organization_rating": "Xếp loại tổ chức đảng", "rating_step": "Bước xếp loại", "member_discipline": "Kỷ luật đảng viên",
+    "member_import": "Nhập danh sách đảng viên",
 }
 
 

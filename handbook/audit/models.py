@@ -42,6 +42,7 @@ ACTIONS = {
     "rating_open": "Mở đánh giá, xếp loại",
     "rating_propose": "Chi bộ đề xuất xếp loại",
     "rating_decide": "Cấp ủy quyết định xếp loại",
+    "member_import": "Nhập danh sách đảng viên từ tệp",
 }
 
 

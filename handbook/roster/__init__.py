@@ -5,3 +5,13 @@ activation code for every member brought in."""
 
 def init_app(app):
     """Register the imports' screen and the ``members`` commands."""
+    from handbook.admin.menu import MEMBERS
+    from handbook.extensions import db
+    from handbook.registry import add_admin_views
+    from handbook.roster.admin import MemberImportView
+    from handbook.roster.cli import members_cli
+    from handbook.roster.models import MemberImport
+
+    add_admin_views(app, MemberImportView(MemberImport, db, name="Nhập danh sách đảng viên", endpoint="member_import",
+                                          category=MEMBERS))
+    app.cli.add_command(members_cli)
