@@ -528,7 +528,7 @@ def _commit() -> str:
         return "?"
 
 
-GROUPS = ("admin", "library", "spreadsheets", "statistics", "ratings", "http")
+GROUPS = ("admin", "library", "spreadsheets", "statistics", "ratings", "imports", "http")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -581,6 +581,11 @@ def main(argv: list[str] | None = None) -> int:
         figures += measure_ratings(url)
         print("The nightly rating evidence job over the province …", flush=True)
         figures += measure_evidence(url)
+    if "imports" in groups:
+        from bench.imports import measure_import
+
+        print("Importing the province's register, with a dry run and a re-import …", flush=True)
+        figures += measure_import(url)
     if "http" in groups:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)
