@@ -2,7 +2,7 @@
 from flask_admin.helpers import is_form_submitted
 from flask_login import current_user
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from handbook.admin.base import ScopedModelView, unresolved_choice
 from handbook.auth.models import ROLES, User, is_valid_login
@@ -14,6 +14,7 @@ from handbook.auth.operations import (
     check_account_removal,
     offered_roles,
 )
+from handbook.auth.passwords import PASSWORD_LENGTH
 from handbook.scope import current_scope
 
 
@@ -57,7 +58,7 @@ class UserView(ScopedModelView):
         "new_password": PasswordField(
             "Mật khẩu mới",
             description="Để trống nếu không đổi. Ít nhất 8 ký tự.",
-            validators=[Optional(), Length(min=8, max=200, message="Mật khẩu từ 8 đến 200 ký tự.")],
+            validators=[Optional(), PASSWORD_LENGTH],
         )
     }
     form_ajax_refs = {
