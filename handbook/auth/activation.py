@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -62,8 +62,14 @@ _MESSAGES_WIDTHS = (30, 26, 13, 26, 24, 14, 12, 80)
 
 def new_code() -> str:
     """A random code of CODE_LENGTH characters of ALPHABET, grouped for reading: "ABCDE-FGHJK"."""
-    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    return f"{code[:_GROUP]}-{code[_GROUP:]}"
+    # One draw from the system's generator, written in base 31, rather than one draw per character
+    # (secrets.choice): a province's 108,600 codes take a fraction of a second instead of five.
+    number = secrets.randbelow(len(ALPHABET) ** CODE_LENGTH)
+    picked = []
+    for _ in range(CODE_LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        picked.append(ALPHABET[digit])
+    return f"{''.join(picked[:_GROUP])}-{''.join(picked[_GROUP:])}"
 
 
 def normalize_code(text: str | None) -> str:
@@ -71,11 +77,22 @@ def normalize_code(text: str | None) -> str:
     return _SEPARATORS.sub("", text or "").upper()
 
 
+def _hasher():
+    """HMAC-SHA256 under SECRET_KEY, keyed once: a function of a normalized code to its hex digest."""
+    key = current_app.secret_key
+    keyed = hmac.new(key.encode() if isinstance(key, str) else key, digestmod=hashlib.sha256)
+
+    def digest(normalized: str) -> str:
+        mac = keyed.copy()
+        mac.update(normalized.encode())
+        return mac.hexdigest()
+
+    return digest
+
+
 def code_hash(code: str) -> str:
     """The stored form of a code: HMAC-SHA256 of the normalized code under SECRET_KEY, in hex (see the module's docstring)."""
-    key = current_app.secret_key
-    key = key.encode() if isinstance(key, str) else key
-    return hmac.new(key, normalize_code(code).encode(), hashlib.sha256).hexdigest()
+    return _hasher()(normalize_code(code))
 
 
 def _chunks(items: Sequence, size: int = ID_CHUNK) -> Iterable[Sequence]:
@@ -98,11 +115,13 @@ def issue_codes(session, user_ids, issued_by_id: int | None = None, now: datetim
     codes: dict[int, str] = {}
     hashes: set[str] = set()
     rows = []
+    digest_of = _hasher()
     for user_id in ids:
-        code, digest = new_code(), ""
-        while not digest or digest in hashes:  # two equal codes in one batch: about 1 in 100,000 imports
+        code = new_code()
+        digest = digest_of(code.replace("-", ""))
+        while digest in hashes:  # two equal codes in one batch: about once in 100,000 imports
             code = new_code()
-            digest = code_hash(code)
+            digest = digest_of(code.replace("-", ""))
         hashes.add(digest)
         codes[user_id] = code
         rows.append({"user_id": user_id, "code_hash": digest, "created_at": now, "expires_at": expires_at,
@@ -235,29 +254,52 @@ def _instructions(url: str) -> list:
     return flowables
 
 
+class _Branches(Flowable):
+    """The branches still to lay out, one placeholder in the story: when the layout reaches it, it
+    never fits, and splitting it makes the next branch's page (heading, lazy tables, instructions)
+    followed by a placeholder for the rest. The story so holds one branch's flowables at a time,
+    not the paragraphs of a province's thousands of branches."""
+
+    _ZEROSIZE = True  # split even at the very bottom of a page: the branch starts on a new one anyway
+
+    def __init__(self, branches: list[list[ActivationRow]], index: int, widths: list[float], url: str):
+        super().__init__()
+        self._branches, self._index, self._widths, self._url = branches, index, widths, url
+
+    def wrap(self, available_width, available_height):
+        return available_width, available_height + 1
+
+    def split(self, available_width, available_height):
+        s = pdf.styles()
+        members = self._branches[self._index]
+        first = members[0]
+        flowables = [PageBreak()] if self._index else []
+        flowables.append(Paragraph(pdf.escaped(SHEET_TITLE), s.kind))
+        name = f"{first.branch_name} (mã {first.branch_code})" if first.branch_code else first.branch_name or "Chưa gắn tổ chức"
+        flowables.append(Paragraph(pdf.escaped(name), s.subject))
+        for start in range(0, len(members), SHEET_CHUNK_ROWS):
+            part = members[start:start + SHEET_CHUNK_ROWS]
+            flowables.append(pdf.LazyTable(lambda part=part, number=start + 1: _sheet_table(part, number, self._widths)))
+        flowables += _instructions(self._url)
+        if self._index + 1 < len(self._branches):
+            flowables.append(_Branches(self._branches, self._index + 1, self._widths, self._url))
+        return flowables
+
+
 def write_activation_sheet(rows: Sequence[ActivationRow], out, url: str | None = None) -> None:
     """Write the activation sheet, a PDF on A4: each branch on a page of its own, its name and code,
     its members' accounts and codes, then how to activate. ``out`` is a path or a binary stream.
 
-    Tables of SHEET_CHUNK_ROWS rows are built only as the layout reaches them, and finished pages
-    compressed as it goes, so a province's 108,600 rows stay in bounded memory."""
-    url = url or activation_url()
-    s = pdf.styles()
+    Branches are laid out one at a time, their tables of SHEET_CHUNK_ROWS rows built only as the
+    layout reaches them and finished pages compressed as it goes, so a province's 108,600 rows stay
+    in bounded memory."""
     widths = [12 * mm, 0, 42 * mm, 30 * mm, 22 * mm]
     widths[1] = pdf.CONTENT_WIDTH - sum(widths)
-    story = []
-    for n, ((code, name), members) in enumerate(groupby(rows, key=lambda r: (r.branch_code, r.branch_name))):
-        members = list(members)
-        if n:
-            story.append(PageBreak())
-        story.append(Paragraph(pdf.escaped(SHEET_TITLE), s.kind))
-        story.append(Paragraph(pdf.escaped(f"{name} (mã {code})" if code else name or "Chưa gắn tổ chức"), s.subject))
-        for start in range(0, len(members), SHEET_CHUNK_ROWS):
-            part = members[start:start + SHEET_CHUNK_ROWS]
-            story.append(pdf.LazyTable(lambda part=part, first=start + 1: _sheet_table(part, first, widths)))
-        story += _instructions(url)
-    if not story:
-        story.append(Paragraph(pdf.escaped(SHEET_TITLE), s.kind))
+    branches = [list(members) for _key, members in groupby(rows, key=lambda r: (r.branch_code, r.branch_name))]
+    if branches:
+        story = [_Branches(branches, 0, widths, url or activation_url())]
+    else:
+        story = [Paragraph(pdf.escaped(SHEET_TITLE), pdf.styles().kind)]
     data = pdf.build_pdf(story, title=SHEET_TITLE.capitalize())
     if isinstance(out, (str, os.PathLike)):
         with open(out, "wb") as file:

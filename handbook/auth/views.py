@@ -7,8 +7,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from handbook.audit.operations import record
-from handbook.auth import attempts
-from handbook.auth.activation import ADDRESS_LIMIT, LOGIN_LIMIT, redeem
+from handbook.auth import activation, attempts
 from handbook.auth.forms import ActivationForm, LoginForm
 from handbook.auth.models import User, normalize_login
 from handbook.auth.sessions import UserSession, current_session, start_session, valid_session
@@ -121,7 +120,8 @@ ACTIVATION_REFUSED = "Tài khoản hoặc mã kích hoạt không đúng, hoặc
 
 def _activation_counters(login_name: str) -> list[tuple[str, str, str]]:
     """The shared counters an activation attempt takes a place in: its address and the login typed."""
-    return [("activate-address", request.remote_addr or "", ADDRESS_LIMIT), ("activate-login", login_name, LOGIN_LIMIT)]
+    return [("activate-address", request.remote_addr or "", activation.ADDRESS_LIMIT),
+            ("activate-login", login_name, activation.LOGIN_LIMIT)]
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -137,7 +137,7 @@ def activate():
         counters = _activation_counters(login_name)
         # Every counter takes its hit before the code is looked at: concurrent guesses cannot slip under.
         wait = max([hit(*counter) for counter in counters])
-        user = None if wait else redeem(db.session, form.login.data, form.code.data)
+        user = None if wait else activation.redeem(db.session, form.login.data, form.code.data)
         if user is not None:
             user.set_password(form.new.data)
             user.last_login_at = utcnow()
