@@ -80,6 +80,8 @@ class Config:
     LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "10/15minutes;100/day")
     LOGIN_DEVICE_LIMIT = os.environ.get("LOGIN_DEVICE_LIMIT", "10/15minutes")
     DEVICE_COOKIE_DAYS = int(os.environ.get("DEVICE_COOKIE_DAYS", "365"))
+    # Days a one-time activation code (handbook/auth/activation.py) works after it is issued.
+    ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
 
     # Personal data: the notice members acknowledge, how recent a login exports need, headers, limits.
     DATA_NOTICE_VERSION = os.environ.get("DATA_NOTICE_VERSION", "2026-01")

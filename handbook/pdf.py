@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import Callable
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -16,7 +18,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape as landscape_of
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph, Spacer,
                                 Table, TableStyle)
@@ -266,6 +268,64 @@ def table(rows, col_widths=None, header_rows: int = 1, repeat_header: bool = Tru
                      ("LEADING", *body, number_style.leading), ("ALIGN", *body, "RIGHT")]
     grid.setStyle(TableStyle(commands))
     return grid
+
+
+def compress_finished_pages(canvas) -> None:
+    """Compress the content of the pages finished so far, once each.
+
+    reportlab keeps every page's content as text until the document is saved and compresses it only
+    then: some 200 MB for a province's 3,000 pages. Compressed as soon as the page is done, the PDF
+    of 108,600 rows stays in bounded memory. Reaches into reportlab's document (checked with 5.1):
+    where it is not as expected, the pages are left to be compressed at the end as usual.
+    """
+    try:
+        pages = canvas._doc.Pages.pages
+    except AttributeError:
+        return
+    done = getattr(canvas, "_handbook_compressed", 0)
+    for page in pages[done:]:
+        stream = getattr(page, "stream", None)
+        if isinstance(stream, str) and not getattr(page, "Contents", None) and getattr(page, "compression", False):
+            contents = pdfdoc.PDFStream(dictionary=pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFName("FlateDecode")}),
+                                        content=zlib.compress(stream.encode("latin-1")))
+            contents.__Comment__ = "page stream"
+            page.Contents, page.stream = contents, None
+    canvas._handbook_compressed = len(pages)
+
+
+class LazyTable(Flowable):
+    """A table built from the next chunk of rows only when the layout reaches it: the story of a
+    province's 543 tables then holds one table's cells at a time, not 108,600 rows'; each build
+    first compresses the pages laid out since the last."""
+
+    def __init__(self, build: Callable[[], Flowable]):
+        super().__init__()
+        self._build: Callable[[], Flowable] | None = build
+        self._table: Flowable | None = None
+
+    def _built(self) -> Flowable:
+        canvas = getattr(self, "canv", None)
+        if canvas is not None:  # every 200 rows, the pages laid out since are compressed
+            compress_finished_pages(canvas)
+        if self._table is None:
+            # Built once: laid out, the table is let go, and the rows are not read again.
+            self._table = self._build() if self._build is not None else Spacer(1, 0)
+            self._build = None
+        self._table.canv = getattr(self, "canv", None)
+        return self._table
+
+    def wrap(self, available_width, available_height):
+        return self._built().wrap(available_width, available_height)
+
+    def split(self, available_width, available_height):
+        parts = self._built().split(available_width, available_height)
+        if parts:  # the parts go on in the layout; the story still holds this placeholder, not them
+            self._table = None
+        return parts
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        self._built().drawOn(canvas, x, y, _sW)
+        self._table = None
 
 
 def _page_number(canvas, doc) -> None:

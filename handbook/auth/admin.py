@@ -1,20 +1,34 @@
 """Back-office screen for user accounts."""
-from flask_admin.helpers import is_form_submitted
+import tempfile
+
+from flask import flash, redirect, send_file
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.helpers import get_redirect_target, is_form_submitted
 from flask_login import current_user
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from handbook.admin.base import ScopedModelView, unresolved_choice
+from handbook.audit.operations import record
+from handbook.auth.activation import activation_rows, end_codes, issue_codes, write_activation_sheet
 from handbook.auth.models import ROLES, User, is_valid_login
 from handbook.auth.operations import (
     MEMBER_OUTSIDE,
+    NOT_MANAGED,
     ORG_OUTSIDE,
     RightsError,
     check_account_change,
     check_account_removal,
+    may_manage,
     offered_roles,
 )
+from handbook.auth.passwords import PASSWORD_LENGTH
+from handbook.extensions import db
 from handbook.scope import current_scope
+
+ACTIVATED, NOT_ACTIVATED = "Đã kích hoạt", "Chưa kích hoạt"
+SHEET_NAME = "phieu-kich-hoat.pdf"
 
 
 def _role_label(view, context, model, name):
@@ -22,16 +36,34 @@ def _role_label(view, context, model, name):
     return ROLES.get(model.role, model.role)
 
 
+def _activated_label(view, context, model, name):
+    """Whether the account has a password yet."""
+    return ACTIVATED if model.password_hash else NOT_ACTIVATED
+
+
+class ActivatedFilter(BaseSQLAFilter):
+    """Accounts with or without a password (imported accounts have none until activated)."""
+
+    def __init__(self):
+        super().__init__(User.password_hash, "Kích hoạt", options=(("1", ACTIVATED), ("0", NOT_ACTIVATED)))
+
+    def apply(self, query, value, alias=None):
+        return query.filter(User.password_hash != "" if value == "1" else User.password_hash == "")
+
+    def operation(self):
+        return "là"
+
+
 class UserView(ScopedModelView):
     """Accounts: admins manage all; committees their subtree; secretaries the members of their branch."""
 
     edit_roles = ("admin", "committee", "secretary")
     audits_listing = True
-    column_list = ["login", "role", "organization", "member", "active", "last_login_at"]
+    column_list = ["login", "role", "organization", "member", "active", "activated", "last_login_at"]
     column_details_list = ["login", "role", "organization", "member", "active", "failed_logins", "last_login_at", "created_at"]
     column_export_list = ["login", "role", "organization.code", "organization.name", "member.full_name", "active", "last_login_at"]
     column_searchable_list = ["login"]
-    column_filters = ["role", "active", "organization.code"]
+    column_filters = ["role", "active", ActivatedFilter(), "organization.code"]
     column_sortable_list = ["login", "role", "active", "last_login_at"]
     column_default_sort = "login"
     column_select_related_list = [User.organization, User.member]
@@ -44,11 +76,12 @@ class UserView(ScopedModelView):
         "member": "Đảng viên",
         "member.full_name": "Đảng viên",
         "active": "Đang hoạt động",
+        "activated": "Kích hoạt",
         "failed_logins": "Số lần đăng nhập sai",
         "last_login_at": "Đăng nhập lần cuối",
         "created_at": "Ngày tạo",
     }
-    column_formatters = {"role": _role_label}
+    column_formatters = {"role": _role_label, "activated": _activated_label}
     column_formatters_export = {"role": _role_label}
     # Extra fields must be listed too: with form_columns set, Flask-Admin drops unlisted ones.
     form_columns = ["login", "role", "organization", "member", "active", "new_password"]
@@ -57,7 +90,7 @@ class UserView(ScopedModelView):
         "new_password": PasswordField(
             "Mật khẩu mới",
             description="Để trống nếu không đổi. Ít nhất 8 ký tự.",
-            validators=[Optional(), Length(min=8, max=200, message="Mật khẩu từ 8 đến 200 ký tự.")],
+            validators=[Optional(), PASSWORD_LENGTH],
         )
     }
     form_ajax_refs = {
@@ -131,5 +164,39 @@ class UserView(ScopedModelView):
             raise ValidationError("Vui lòng chọn tổ chức cho tài khoản.")
         if form.new_password.data:
             model.set_password(form.new_password.data)
+            if not is_created:
+                # A password set by staff leaves no code to redeem. Not flushed: the audit entry
+                # reads the form's changes after this.
+                with db.session.no_autoflush:
+                    end_codes(db.session, model.id)
         elif is_created:
             raise ValidationError("Vui lòng đặt mật khẩu cho tài khoản mới.")
+
+    # -- activation codes
+    def is_action_allowed(self, name):
+        """Codes are issued by those who may change accounts here."""
+        if name == "issue_codes" and not self._may_edit():
+            return False
+        return super().is_action_allowed(name)
+
+    @action("issue_codes", "Cấp mã kích hoạt",
+            "Cấp mã kích hoạt mới cho các tài khoản đã chọn? Mã cấp trước đó của các tài khoản này sẽ hết hiệu lực.")
+    def action_issue_codes(self, ids):
+        """Issue a code to each selected account and answer with the activation sheet (PDF); refused
+        as a whole, nothing issued, when any of them is one the user may not manage."""
+        scope = current_scope()
+        wanted = set(ids)
+        accounts = self.get_query().filter(User.id.in_(wanted)).all() if wanted else []
+        if not accounts or len(accounts) != len(wanted) or not all(may_manage(scope, a) for a in accounts):
+            self.refuse(NOT_MANAGED, None, action="issue_codes", ids=sorted(wanted)[:50])
+            flash(f"Không cấp mã kích hoạt: {NOT_MANAGED}", "error")
+            return redirect(get_redirect_target() or self.get_url(".index_view"))
+        codes = issue_codes(db.session, [a.id for a in accounts], issued_by_id=current_user.id)
+        record("activation_issue", self.audit_entity, None, detail={"screen": str(self.name), "count": len(codes)},
+               subjects=self.subject_member_ids(accounts))
+        db.session.commit()
+        # Spills to disk past 8 MB: a committee's sheet for thousands of accounts stays out of memory.
+        out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        write_activation_sheet(activation_rows(db.session, codes), out)
+        out.seek(0)
+        return send_file(out, mimetype="application/pdf", as_attachment=True, download_name=SHEET_NAME)

@@ -1,4 +1,4 @@
-"""Login and logout."""
+"""Login, logout and activation of a new account with its one-time code."""
 from functools import cache
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -7,8 +7,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from handbook.audit.operations import record
-from handbook.auth import attempts
-from handbook.auth.forms import LoginForm
+from handbook.auth import activation, attempts
+from handbook.auth.forms import ActivationForm, LoginForm
 from handbook.auth.models import User, normalize_login
 from handbook.auth.sessions import UserSession, current_session, start_session, valid_session
 from handbook.clock import utcnow
@@ -16,6 +16,7 @@ from handbook.extensions import db, login_manager
 from handbook.organizations.models import Member
 from handbook.scope import parse_id
 from handbook.security import safe_next
+from handbook.throttle import give_back, hit
 
 bp = Blueprint("auth", __name__)
 
@@ -112,3 +113,51 @@ def logout():
     logout_user()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login")), 302, {"Clear-Site-Data": '"cache", "storage"'}  # saved pages go too
+
+
+ACTIVATION_REFUSED = "Tài khoản hoặc mã kích hoạt không đúng, hoặc mã đã được dùng/hết hạn."
+
+
+def _activation_counters(login_name: str) -> list[tuple[str, str, str]]:
+    """The shared counters an activation attempt takes a place in: its address and the login typed."""
+    return [("activate-address", request.remote_addr or "", activation.ADDRESS_LIMIT),
+            ("activate-login", login_name, activation.LOGIN_LIMIT)]
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate():
+    """Choose the first password with a one-time code and sign in; guessing is throttled per address
+    and per login, and a refusal never says whether the account, the code or its date was wrong."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = ActivationForm()
+    status = 200
+    if form.validate_on_submit():
+        login_name = normalize_login(form.login.data)
+        counters = _activation_counters(login_name)
+        # Every counter takes its hit before the code is looked at: concurrent guesses cannot slip under.
+        wait = max([hit(*counter) for counter in counters])
+        user = None if wait else activation.redeem(db.session, form.login.data, form.code.data)
+        if user is not None:
+            user.set_password(form.new.data)
+            user.last_login_at = utcnow()
+            db.session.flush()  # the new password ends any older session before this one starts
+            sign_in(user)
+            record("account_activated", "user_account", user.id, user=user)
+            db.session.commit()
+            for counter in counters:
+                give_back(*counter)
+            flash("Đã kích hoạt tài khoản. Từ nay đồng chí đăng nhập bằng tài khoản và mật khẩu vừa chọn.", "info")
+            return redirect(home_for(user))
+        record("activation_failed", "user_account", None, user=False, login=login_name,
+               detail={"limited": True} if wait else None)
+        db.session.commit()
+        if wait:
+            flash(f"Nhập sai quá nhiều lần. Vui lòng thử lại sau {max(1, -(-wait // 60))} phút.", "danger")
+            status = 429
+        else:
+            flash(ACTIVATION_REFUSED, "danger")
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/activate.html", form=form), status

@@ -1,7 +1,8 @@
 """Forms of the member's rights and account pages."""
 from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from handbook.auth.passwords import confirm_password_field, new_password_field
 from handbook.forms import Form
 from handbook.privacy.models import CORRECTABLE_FIELDS
 
@@ -28,14 +29,8 @@ class PasswordChangeForm(Form):
     """Change one's own password."""
 
     current = PasswordField("Mật khẩu hiện tại", validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại.")])
-    new = PasswordField(
-        "Mật khẩu mới",
-        validators=[DataRequired("Vui lòng nhập mật khẩu mới."), Length(min=8, max=200, message="Mật khẩu từ 8 đến 200 ký tự.")],
-    )
-    confirm = PasswordField(
-        "Nhập lại mật khẩu mới",
-        validators=[DataRequired("Vui lòng nhập lại mật khẩu mới."), EqualTo("new", message="Hai mật khẩu mới không khớp.")],
-    )
+    new = new_password_field()
+    confirm = confirm_password_field()
 
 
 class ReauthForm(Form):

@@ -7,7 +7,6 @@ province's 108,600 members are written in bounded memory.
 from __future__ import annotations
 
 import textwrap
-import zlib
 from typing import BinaryIO, Callable
 
 from openpyxl import Workbook
@@ -17,7 +16,6 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
@@ -188,63 +186,6 @@ def rating_xlsx(sheet: RatingSheet, out: BinaryIO, progress: Callable[[int], Non
 
 
 # ---------------------------------------------------------------- PDF
-
-
-def _compress_finished_pages(canvas) -> None:
-    """Compress the content of the pages finished so far, once each.
-
-    reportlab keeps every page's content as text until the document is saved and compresses it only
-    then: some 200 MB for a province's 3,000 pages. Compressed as soon as the page is done, the PDF
-    of 108,600 rows stays in bounded memory. Reaches into reportlab's document (checked with 5.1):
-    where it is not as expected, the pages are left to be compressed at the end as usual.
-    """
-    try:
-        pages = canvas._doc.Pages.pages
-    except AttributeError:
-        return
-    done = getattr(canvas, "_handbook_compressed", 0)
-    for page in pages[done:]:
-        stream = getattr(page, "stream", None)
-        if isinstance(stream, str) and not getattr(page, "Contents", None) and getattr(page, "compression", False):
-            contents = pdfdoc.PDFStream(dictionary=pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFName("FlateDecode")}),
-                                        content=zlib.compress(stream.encode("latin-1")))
-            contents.__Comment__ = "page stream"
-            page.Contents, page.stream = contents, None
-    canvas._handbook_compressed = len(pages)
-
-
-class _LazyTable(Flowable):
-    """A table built from the next chunk of rows only when the layout reaches it: the story of a
-    province's 543 tables then holds one table's cells at a time, not 108,600 rows'."""
-
-    def __init__(self, build: Callable[[], Flowable]):
-        super().__init__()
-        self._build: Callable[[], Flowable] | None = build
-        self._table: Flowable | None = None
-
-    def _built(self) -> Flowable:
-        canvas = getattr(self, "canv", None)
-        if canvas is not None:  # every 200 rows, the pages laid out since are compressed
-            _compress_finished_pages(canvas)
-        if self._table is None:
-            # Built once: laid out, the table is let go, and the rows are not read again.
-            self._table = self._build() if self._build is not None else Spacer(1, 0)
-            self._build = None
-        self._table.canv = getattr(self, "canv", None)
-        return self._table
-
-    def wrap(self, available_width, available_height):
-        return self._built().wrap(available_width, available_height)
-
-    def split(self, available_width, available_height):
-        parts = self._built().split(available_width, available_height)
-        if parts:  # the parts go on in the layout; the story still holds this placeholder, not them
-            self._table = None
-        return parts
-
-    def drawOn(self, canvas, x, y, _sW=0):
-        self._built().drawOn(canvas, x, y, _sW)
-        self._table = None
 
 
 def _pdf_widths(columns: list[SheetColumn], width: float) -> tuple[list[float], float]:
@@ -429,7 +370,7 @@ def _pdf_rows(sheet: RatingSheet, width: float, progress: Callable[[int], None] 
         grid.setStyle(style)
         return grid
 
-    return [_LazyTable(lambda last=(n == tables - 1): build(last)) for n in range(tables)]
+    return [pdf.LazyTable(lambda last=(n == tables - 1): build(last)) for n in range(tables)]
 
 
 def _pdf_totals(sheet: RatingSheet, width: float) -> list[Flowable]:
