@@ -40,7 +40,8 @@ print(cells)
 
 
 def write_register(url: str, path: str) -> int:
-    """Write the province's register to ``path`` (xlsx, write-only) in the template's columns; return its rows."""
+    """Write the province's register to ``path`` (xlsx, write-only) in the template's columns, every member
+    whatever their status (those who left are imported as such, without an account); return its rows."""
     from openpyxl import Workbook
     from sqlalchemy import create_engine, text
 
@@ -59,7 +60,7 @@ def write_register(url: str, path: str) -> int:
             "SELECT m.full_name, m.gender, m.date_of_birth, m.ethnicity, m.religion, m.hometown, m.occupation, m.education,"
             " m.theory_level, m.admitted_on, m.official_on, m.card_number, m.position, m.status, m.national_id, m.phone,"
             " m.email, o.code FROM member m JOIN organization o ON o.id = m.organization_id"
-            " WHERE m.status IN ('official', 'probationary', 'exempt') ORDER BY o.path, m.sort_key"))
+            " ORDER BY o.path, m.sort_key"))
         for values in result:
             count += 1
             record = dict(zip(fields[1:], values))
@@ -139,11 +140,12 @@ def measure_import(url: str) -> list:
         floor_label="openpyxl read_only reading the same file", goal=f"≤ {GOAL_RATIO:g}×, bounded memory",
         met=dry["seconds"] <= GOAL_RATIO * base and dry["rss_mb"] < rss_goal,
         detail={"rss_mb": dry["rss_mb"], "floor_rss_mb": floor["rss_mb"]}))
+    whole = applied["seconds"]
     figures.append(Figure(
-        name=f"Import the province's register, {rows:,} rows (members and accounts written)", value=applied["seconds"] - applied["phases"].get("accounts", 0),
-        unit="s", floor=base, floor_label="openpyxl read_only reading the same file", goal=f"≤ {GOAL_RATIO:g}×, bounded memory",
-        met=(applied["seconds"] - applied["phases"].get("accounts", 0)) <= GOAL_RATIO * base and applied["rss_mb"] < rss_goal,
-        detail={"rss_mb": applied["rss_mb"], "rows_phase_s": rows_only, "whole_process_s": applied["seconds"],
+        name=f"Import the province's register, {rows:,} rows, whole process (members, accounts, codes, sheet, messages)",
+        value=whole, unit="s", floor=base, floor_label="openpyxl read_only reading the same file",
+        goal=f"≤ {GOAL_RATIO:g}×, bounded memory", met=whole <= GOAL_RATIO * base and applied["rss_mb"] < rss_goal,
+        detail={"rss_mb": applied["rss_mb"], "rows_checked_and_written_s": rows_only,
                 "activation_codes_sheet_messages_s": applied["phases"].get("accounts"), "output": created}))
     figures.append(Figure(
         name=f"Re-import of the same {rows:,} rows (all unchanged)", value=again["seconds"], unit="s", floor=base,

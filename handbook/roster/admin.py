@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from handbook.admin.base import ScopedModelView, choice_label
 from handbook.audit.operations import record
+from handbook.auth.activation import activation_url
 from handbook.content.uploads import clean_filename
 from handbook.extensions import db
 from handbook.roster.columns import template_workbook
@@ -81,7 +82,7 @@ class MemberImportView(ScopedModelView):
                             status="checking")
         db.session.add(item)
         db.session.flush()
-        start(item, current_scope(), write=False, activation_url=_activation_url())
+        start(item, current_scope(), write=False, activation_url=activation_url())
         return redirect(url_for(".show_view", id=item.id))
 
     def _refuse_upload(self, message: str, status: int):
@@ -110,7 +111,7 @@ class MemberImportView(ScopedModelView):
             flash("Tệp này không ở trạng thái chờ nhập (đã nhập, đang nhập hoặc có lỗi).", "error")
             return redirect(url_for(".show_view", id=item.id)), 409
         db.session.refresh(item)
-        start(item, current_scope(), write=True, activation_url=_activation_url())
+        start(item, current_scope(), write=True, activation_url=activation_url())
         return redirect(url_for(".show_view", id=item.id))
 
     @expose("/recheck", methods=["POST"])
@@ -120,7 +121,7 @@ class MemberImportView(ScopedModelView):
         if item.status == "applied" or progress_of(item)["running"]:
             abort(409)
         item.status = "checking"
-        start(item, current_scope(), write=False, activation_url=_activation_url())
+        start(item, current_scope(), write=False, activation_url=activation_url())
         return redirect(url_for(".show_view", id=item.id))
 
     @expose("/template")
@@ -142,11 +143,6 @@ class MemberImportView(ScopedModelView):
             abort(404)
         record("export", "member_import", item.id, detail={"file": kind}, separate=True)
         return send_file(stored_path(stored), mimetype=mimetype, as_attachment=True, download_name=name.format(item.id))
-
-
-def _activation_url() -> str:
-    """The address of the activation page, as the messages to members write it."""
-    return url_for("auth.activate", _external=True)
 
 
 def _link(view, model):

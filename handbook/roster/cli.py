@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 
@@ -15,20 +16,19 @@ members_cli = AppGroup("members", help="Bring party members in from the branch r
 
 
 def estimate_rows(path: str) -> int | None:
-    """About how many rows a file has, for the progress bar (None when the file does not say)."""
+    """About how many rows a file has, for the progress bar (None when the file does not say): an xlsx's
+    declared dimension (read_only openpyxl would read the whole sheet to tell), a csv's lines."""
     try:
         if zipfile.is_zipfile(path):
-            from openpyxl import load_workbook
-
-            book = load_workbook(path, read_only=True)
-            try:
-                rows = book.worksheets[0].max_row
-            finally:
-                book.close()
-            return rows if rows and rows > 1 else None
+            with zipfile.ZipFile(path) as archive:
+                sheets = sorted(n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+                with archive.open(sheets[0]) as sheet:
+                    head = sheet.read(4096).decode("utf-8", "replace")
+            match = re.search(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+            return int(match.group(1)) if match else None
         with open(path, "rb") as handle:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    except Exception:  # only an estimate: the import itself says what is wrong with the file
+    except (OSError, IndexError, zipfile.BadZipFile, ValueError):  # only an estimate: the import says what is wrong
         return None
 
 

@@ -84,6 +84,8 @@ def start(item: MemberImport, scope: Scope, write: bool, activation_url: str) ->
     """Run the dry run (``write`` False) or the import of ``item``: in the request for a small file,
     else in a thread. The item is committed in its running status first."""
     app = current_app._get_current_object()
+    # Written before the run starts: the page must not read an earlier run's stale progress as a stall.
+    write_progress(_progress_path(item), 0, "apply" if write else "check")
     db.session.commit()
     if item.size <= app.config.get("IMPORT_INLINE_BYTES", 256 * 1024):
         execute(item.id, scope, write, activation_url)
@@ -190,6 +192,6 @@ def activation_files(session, result: ImportResult, issued_by_id: int | None, ur
     codes = issue_codes(session, result.new_user_ids, issued_by_id)
     rows = activation_rows(session, codes)
     sheet, messages = new_stored_name("pdf"), new_stored_name("xlsx")
-    write_activation_sheet(rows, stored_path(sheet))
+    write_activation_sheet(rows, stored_path(sheet), url)
     write_activation_messages(rows, stored_path(messages), url)
     return sheet, messages

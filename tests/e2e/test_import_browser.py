@@ -70,7 +70,7 @@ def test_a_secretary_imports_the_register_and_a_member_activates_the_account(liv
     phone.get_by_role("link", name=re.compile("Kích hoạt tài khoản")).click()
     phone.fill("input[name=login]", "0916000401")
     phone.fill("input[name=code]", code)
-    phone.fill("input[name=password]", "Mat-khau-moi-2026")
+    phone.fill("input[name=new]", "Mat-khau-moi-2026")
     phone.fill("input[name=confirm]", "Mat-khau-moi-2026")
     with phone.expect_navigation():
         phone.get_by_role("button", name=re.compile("Kích hoạt")).click()
