@@ -77,8 +77,10 @@ def test_demo_content_has_real_documents_and_news(app, tree, client, auth, make)
         assert "nen tang tu tuong" in doc.search_key
         # Seeded files come with their text: already extracted, so searchable at once.
         assert [(a.original_name, a.text_state) for a in doc.attachments] == [("35-NQ-TW.pdf", "done")]
-        file_id, doc_id = doc.attachments[0].id, doc.id
-    auth.login(make.user("member", tree["B1"], make.member(tree["B1"], "Tải Văn Bản")))
+        file_id, doc_id, publisher = doc.attachments[0].id, doc.id, db.session.get(Organization, doc.organization_id)
+    # A member under the publisher, whichever root the seeder took (other modules make roots of their own).
+    branch = make.org(publisher, "branch", "Chi bộ Tải Văn Bản")
+    auth.login(make.user("member", branch, make.member(branch, "Tải Văn Bản")))
     response = client.get(f"/documents/{doc_id}/files/{file_id}")
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert "35-NQ-TW.pdf" in response.headers["Content-Disposition"]

@@ -85,9 +85,10 @@ def test_every_domain_registers_itself(app):
     assert [f.__module__ for f in house.demo_seeders] == ["handbook.study.seed", "handbook.content.seed",
                                                           "handbook.ratings.seed"]
     assert {f.__module__.split(".")[1] for f in house.province_seeders} == {
-        "organizations", "auth", "audit", "privacy", "study", "content", "jobs", "reports", "ratings"}
+        "organizations", "auth", "audit", "roster", "privacy", "study", "content", "jobs", "reports", "ratings"}
     endpoints = {view.endpoint for view in app.extensions["handbook_admin"]._views}
-    assert {"organization", "member", "user", "audit", "correction", "pointrule", "article", "jobrun", "reports"} <= endpoints
+    assert {"organization", "member", "user", "audit", "member_import", "correction", "pointrule", "article", "jobrun",
+            "reports"} <= endpoints
     # The monthly figures: each domain's, in domain order, and the dashboard card of the statistics.
     assert {f.__module__ for f in house.figure_sources} == {
         "handbook.organizations.figures", "handbook.auth.figures", "handbook.content.figures",

@@ -2,6 +2,7 @@
 none, re-imports that update by card number, transfers recorded, scope, and hostile files."""
 import io
 import zipfile
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import openpyxl
@@ -344,3 +345,17 @@ def test_a_file_refused_whole_by_the_reader_names_why(tmp_path):
     path.write_bytes(b"   ")
     with pytest.raises(FileRefused, match="rỗng"):
         open_register(str(path))
+
+
+def test_real_excel_dates_and_number_cells_are_read_as_people_meant_them(app, place, dbq):
+    client = logged_in_client(app, place.committee)
+    number = card()
+    values = row("Kiều Thị Số", place.branch.code, card_number=int(number), born=date(1985, 9, 18),
+                 admitted=datetime(2010, 2, 3), official="03/02/2011", phone=912345678)
+    import_id, _ = upload(client, xlsx([values, row("Kiều Văn Số", place.branch.code, born=31.0)]))
+    assert _item(dbq, import_id).errors == [
+        [3, "Ngày sinh", "Ngày sinh phải ghi theo dạng ngày/tháng/năm, ví dụ 18/09/1972 (ô đang là số 31)."]]
+    import_id, _ = upload(client, xlsx([values]))
+    apply(client, import_id)
+    member = _members(dbq, [number])[number]
+    assert (member.date_of_birth, member.admitted_on, member.phone) == (date(1985, 9, 18), date(2010, 2, 3), "0912345678")
