@@ -293,7 +293,9 @@ def write_activation_sheet(rows: Sequence[ActivationRow], out, url: str | None =
     Branches are laid out one at a time, their tables of SHEET_CHUNK_ROWS rows built only as the
     layout reaches them and finished pages compressed as it goes, so a province's 108,600 rows stay
     in bounded memory."""
-    widths = [12 * mm, 0, 42 * mm, 36 * mm, 24 * mm]  # the code in 11 pt bold needs its 36 mm
+    # The code column fits the widest code there is (W is the widest letter of the alphabet) in 11 pt bold.
+    code_width = stringWidth("W" * CODE_LENGTH + "-", pdf.fonts().bold, 11) + 14
+    widths = [12 * mm, 0, 40 * mm, code_width, 24 * mm]
     widths[1] = pdf.CONTENT_WIDTH - sum(widths)
     branches = [list(members) for _key, members in groupby(rows, key=lambda r: (r.branch_code, r.branch_name))]
     if branches:
