@@ -359,3 +359,48 @@ def test_real_excel_dates_and_number_cells_are_read_as_people_meant_them(app, pl
     apply(client, import_id)
     member = _members(dbq, [number])[number]
     assert (member.date_of_birth, member.admitted_on, member.phone) == (date(1985, 9, 18), date(2010, 2, 3), "0912345678")
+
+
+def test_a_member_changed_meanwhile_stops_the_import_and_nothing_is_written(app, place, dbq, monkeypatch):
+    client = logged_in_client(app, place.committee)
+    edited, fresh = card(), card()
+    import_id, _ = upload(client, xlsx([row("Âu Văn Sửa", place.branch.code, card_number=edited)]))
+    apply(client, import_id)
+    changed = [row("Âu Văn Sửa", place.branch.code, card_number=edited, hometown="Xã Mới"),
+               row("Âu Thị Mới", place.branch.code, card_number=fresh)]
+    import_id, _ = upload(client, xlsx(changed))
+    original = operations.Importer._existing
+
+    def someone_saves_a_form_meanwhile(self, rows):
+        original(self, rows)
+        with db.engine.begin() as other:  # another person's save, between the importer's read and its write
+            other.execute(Member.__table__.update().where(Member.card_number == edited)
+                          .values(version=Member.version + 1, occupation="Nông dân"))
+
+    monkeypatch.setattr(operations.Importer, "_existing", someone_saves_a_form_meanwhile)
+    apply(client, import_id)
+    item = _item(dbq, import_id)
+    assert item.status == "failed" and "vừa được người khác sửa" in item.message
+    members = _members(dbq, [edited, fresh])
+    assert list(members) == [edited] and (members[edited].hometown, members[edited].occupation) == (
+        "Xã Vũ Thư, tỉnh Thái Bình", "Nông dân")
+
+
+def test_the_import_is_audited_naming_every_member_it_wrote(app, place, dbq):
+    from handbook.audit.models import AuditEntry, AuditSubject
+
+    client = logged_in_client(app, place.committee)
+    numbers = [card(), card()]
+    import_id, _ = upload(client, xlsx([row(f"Ông Văn Sổ {c}", place.branch.code, card_number=n)
+                                        for c, n in zip("AB", numbers)]))
+    apply(client, import_id)
+
+    def entry(s):
+        found = s.execute(select(AuditEntry).where(AuditEntry.action == "member_import",
+                                                   AuditEntry.entity_id == import_id)).scalar_one()
+        subjects = set(s.execute(select(AuditSubject.member_id).where(AuditSubject.entry_id == found.id)).scalars())
+        return found.user_id, found.detail["created"], subjects
+
+    user_id, created, subjects = dbq(entry)
+    assert (user_id, created) == (place.committee.id, 2)
+    assert subjects == {m.id for m in _members(dbq, numbers).values()}

@@ -38,6 +38,13 @@ MEMBER_FIELDS = (
 BRANCH_KINDS = ("branch", "grassroots")
 
 
+class ChangedMeanwhile(RuntimeError):
+    """Members of the file were changed by someone else between the check and the write."""
+
+    message = ("Một số đảng viên trong tệp vừa được người khác sửa trong lúc nhập. Chưa có gì được ghi; "
+               "hãy kiểm tra lại tệp rồi nhập lại.")
+
+
 @dataclass(frozen=True)
 class RowError:
     """What is wrong with one cell (or one row, ``column`` empty) of the file."""
@@ -65,6 +72,7 @@ class ImportResult:
     error_count: int = 0
     ignored: list[str] = field(default_factory=list)
     new_user_ids: list[int] = field(default_factory=list)
+    written_member_ids: list[int] = field(default_factory=list)  # created or changed: the audit entry's subjects
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -247,13 +255,17 @@ class Importer:
             ids = {card: member_id for member_id, card in created}
             for row in inserts:
                 row.member_id = ids[row.values["card_number"]]
+            self.result.written_member_ids.extend(ids.values())
         if updates:
             statement = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
                          .values(version=table.c.version + 1, **{name: bindparam(name) for name in
                                                                  (*MEMBER_FIELDS, "search_key", "sort_key", "organization_id",
                                                                   "updated_at")}))
-            session.execute(statement, [{**self._member_values(row, row.existing), "b_id": row.existing["id"],
-                                         "b_version": row.existing["version"]} for row in updates])
+            done = session.execute(statement, [{**self._member_values(row, row.existing), "b_id": row.existing["id"],
+                                                "b_version": row.existing["version"]} for row in updates]).rowcount
+            if done is not None and done >= 0 and done != len(updates):  # a row's version moved since it was read
+                raise ChangedMeanwhile(ChangedMeanwhile.message)
+            self.result.written_member_ids.extend(member_ids)
         if changes:
             session.execute(insert(MemberChange.__table__), changes)
         if moved_accounts:

@@ -22,7 +22,7 @@ from handbook.audit.operations import record
 from handbook.clock import utcnow
 from handbook.extensions import db
 from handbook.roster.models import MemberImport
-from handbook.roster.operations import ImportResult, import_register
+from handbook.roster.operations import ChangedMeanwhile, ImportResult, import_register
 from handbook.roster.reader import FileRefused, open_register
 from handbook.scope import Scope
 
@@ -125,7 +125,7 @@ def execute(item_id: int, scope: Scope, write: bool, activation_url: str, progre
             result = import_register(session, register, scope, write=write, actor_id=item.user_id, progress=report)
         finally:
             register.close()
-    except FileRefused as exc:
+    except (FileRefused, ChangedMeanwhile) as exc:
         session.rollback()
         item = session.get(MemberImport, item_id)
         item.status, item.message, item.checked_at = "failed", str(exc), utcnow()
@@ -148,7 +148,8 @@ def execute(item_id: int, scope: Scope, write: bool, activation_url: str, progre
         item.sheet_name, item.messages_name = activation_files(session, result, item.user_id, activation_url)
         result.seconds["accounts"] = time.perf_counter() - started
         item.applied_at = utcnow()
-        record("member_import", "member_import", item.id, user=_actor(item), detail={
+        # Every member the import created or changed is a subject: "who changed member X" finds it.
+        record("member_import", "member_import", item.id, user=_actor(item), subjects=result.written_member_ids, detail={
             "rows": result.rows, **{k: v for k, v in result.summary().items() if k != "ignored"}})
     session.commit()
     return result
