@@ -404,3 +404,27 @@ def test_the_import_is_audited_naming_every_member_it_wrote(app, place, dbq):
     user_id, created, subjects = dbq(entry)
     assert (user_id, created) == (place.committee.id, 2)
     assert subjects == {m.id for m in _members(dbq, numbers).values()}
+
+
+def test_an_import_cut_off_by_a_restart_shows_as_interrupted_and_is_checked_again(app, place, dbq):
+    import json
+    import os
+
+    from handbook.roster.runner import stored_path
+
+    client = logged_in_client(app, place.committee)
+    number = card()
+    import_id, _ = upload(client, xlsx([row("Yên Văn Dừng", place.branch.code, card_number=number)]))
+    item = _item(dbq, import_id)
+    with app.app_context():  # the worker died while importing: its progress stopped ten minutes ago
+        db.session.get(MemberImport, import_id).status = "applying"
+        db.session.commit()
+        with open(stored_path(item.stored_name + ".progress"), "w") as handle:
+            json.dump({"rows": 0, "phase": "apply", "at": os.path.getmtime(stored_path(item.stored_name)) - 600}, handle)
+    assert client.get(f"/admin/member_import/progress?id={import_id}").get_json()["stalled"] is True
+    page = client.get(f"/admin/member_import/show?id={import_id}").get_data(as_text=True)
+    assert "bị gián đoạn" in page and 'data-testid="recheck"' in page
+    token = csrf_token(client, f"/admin/member_import/show?id={import_id}")
+    assert client.post("/admin/member_import/recheck", data={"csrf_token": token, "id": import_id}).status_code == 302
+    assert _item(dbq, import_id).status == "checked" and _members(dbq, [number]) == {}
+    assert apply(client, import_id).status_code == 302 and len(_members(dbq, [number])) == 1

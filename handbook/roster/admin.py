@@ -42,6 +42,7 @@ class MemberImportView(ScopedModelView):
     can_edit = False
     can_delete = False
     can_export = False
+    can_view_details = False  # the import's own page (the file's name links to it) shows what matters
     list_template = "roster/list.html"
     column_list = ["created_at", "filename", "user", "organization", "status", "row_count", "error_count"]
     column_labels = {

@@ -30,13 +30,15 @@ def test_a_secretary_imports_the_register_and_a_member_activates_the_account(liv
     page = desktop_page
     login(page, live_server, secretary.login, PASSWORD)
     page.goto(f"{live_server}/admin/member_import/")
-    page.get_by_test_id("new-import").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_test_id("new-import").click()
     # The template downloads and has the register's headers.
     with page.expect_download() as info:
         page.get_by_test_id("template-link").click()
     template = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).worksheets[0]
     assert [c.value for c in template[1]][1] == "Họ và tên (*)"
     _fill_file(page, xlsx(rows), "so-danh-sach.xlsx")
+    assert page.get_by_test_id("file-label").inner_text() == "so-danh-sach.xlsx"
     with page.expect_navigation():
         page.get_by_test_id("upload").click()
     errors = page.get_by_test_id("import-errors").inner_text()
@@ -46,7 +48,8 @@ def test_a_secretary_imports_the_register_and_a_member_activates_the_account(liv
     save_screenshot(page, "import-errors-1280")
     # Fixed, the file passes its dry run and is imported.
     rows[1][3], rows[2][14] = "30/04/1975", "chau.lm@example.vn"
-    page.get_by_test_id("upload-again").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_test_id("upload-again").click()
     _fill_file(page, xlsx(rows), "so-danh-sach-da-sua.xlsx")
     with page.expect_navigation():
         page.get_by_test_id("upload").click()
