@@ -93,7 +93,9 @@ class _Row:
     number: int
     values: dict
     organization_id: int
-    existing: dict | None = None
+    existing: dict | bool | None = None  # the stored member (None: new; False: outside the scope)
+    login: str | None = None  # the login of the account the row's member gets
+    member_id: int | None = None  # once written
 
 
 class Importer:
@@ -206,12 +208,12 @@ class Importer:
                 moved_accounts.append({"b_member": old["id"], "b_org": row.organization_id})
             updates.append(row)
         self.result.created += len(inserts)
-        accounts = self._accounts_for(inserts, updates, rows)
+        accounts = self._accounts_for(rows)
         if not write or self.result.error_count:
             return
         self._write(inserts, updates, changes, moved_accounts, accounts)
 
-    def _accounts_for(self, inserts: list[_Row], updates: list[_Row], rows: list[_Row]) -> list[_Row]:
+    def _accounts_for(self, rows: list[_Row]) -> list[_Row]:
         """The rows whose member gets a new account: every new member, and members without one, unless they left the Party."""
         existing_ids = [row.existing["id"] for row in rows if row.existing]
         with_account = set(self.session.execute(
@@ -221,7 +223,7 @@ class Importer:
         logins = self._logins(needing)
         for row in needing:
             row.login = logins.get(row.number)
-        needing = [row for row in needing if getattr(row, "login", None)]
+        needing = [row for row in needing if row.login]
         self.result.accounts += len(needing)
         return needing
 
