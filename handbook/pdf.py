@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
 import zlib
 from dataclasses import dataclass
 from datetime import date
@@ -226,6 +227,37 @@ def signature_block(on_behalf: str | None, position: str, name: str | None,
 
 
 @lru_cache(maxsize=8)
+def fitting(font: str, size: float, width: float) -> Callable[[str | None], str]:
+    """Text as it fits ``width`` points (a column less its padding): as is, or broken between words onto
+    several lines, inside a word too long for a line (an email address) — a plain string cell of a
+    ``Table`` never wraps by itself, and a Paragraph per cell is most of a long table's time; each
+    distinct text is measured once."""
+    seen: dict[str, str] = {}
+
+    def fit(text):
+        if not text:
+            return ""
+        fitted = seen.get(text)
+        if fitted is not None:
+            return fitted
+        if pdfmetrics.stringWidth(text, font, size) <= width:
+            fitted = text
+        else:
+            # A first guess in characters from the text's own average width, narrowed until every line fits.
+            characters = max(4, int(len(text) * width / pdfmetrics.stringWidth(text, font, size)))
+            while True:
+                lines = textwrap.wrap(text, characters, break_long_words=True) or [""]
+                if characters <= 4 or all(pdfmetrics.stringWidth(line, font, size) <= width for line in lines):
+                    break
+                characters -= 1
+            fitted = "\n".join(lines)
+        if len(seen) < 20000:
+            seen[text] = fitted
+        return fitted
+
+    return fit
+
+
 def cell_styles(size: float) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
     """The text, header and number styles of a table's cells at ``size`` points."""
     s = styles()

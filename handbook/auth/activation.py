@@ -185,41 +185,14 @@ def _expiry(value: datetime) -> str:
     return local_date(local_now(value).date())
 
 
-def _fitting(width: float, font: str, size: float):
-    """Text as it fits a plain-string cell ``width`` wide (such a cell never wraps by itself):
-    broken between words, or inside a word too long for a line (an email address)."""
-    available = width - 12  # the cell's padding, 6 points each side
-
-    def fit(text: str) -> str:
-        if stringWidth(text, font, size) <= available:
-            return text
-        lines, line = [], ""
-        for word in text.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if stringWidth(candidate, font, size) <= available:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            line = ""
-            for char in word:
-                if line and stringWidth(line + char, font, size) > available:
-                    lines.append(line)
-                    line = ""
-                line += char
-        lines.append(line)
-        return "\n".join(lines)
-
-    return fit
-
-
 def _sheet_table(rows: list[ActivationRow], first_number: int, widths: list[float]) -> Table:
     """One table of at most SHEET_CHUNK_ROWS rows, the header repeated on each page: plain-string
     cells, as a Paragraph per cell would be most of the time of a province's sheet."""
     s = pdf.styles()
     header = [Paragraph(pdf.escaped(title), s.cell_header) for title in SHEET_HEADER]
     regular = pdf.fonts().regular
-    name, login = _fitting(widths[1], regular, 10), _fitting(widths[2], regular, 10)
+    # 6 points of padding each side: the table's default.
+    name, login = pdf.fitting(regular, 10, widths[1] - 12), pdf.fitting(regular, 10, widths[2] - 12)
     body = [[str(n), name(without_control_characters(row.full_name)), login(row.login), row.code, _expiry(row.expires_at)]
             for n, row in enumerate(rows, first_number)]
     grid = Table([header, *body], colWidths=widths, repeatRows=1)

@@ -6,7 +6,6 @@ province's 108,600 members are written in bounded memory.
 """
 from __future__ import annotations
 
-import textwrap
 from typing import BinaryIO, Callable
 
 from openpyxl import Workbook
@@ -16,7 +15,6 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from handbook import pdf
@@ -238,36 +236,6 @@ def _pdf_widths(columns: list[SheetColumn], width: float) -> tuple[list[float], 
     return widths, size
 
 
-def _fitting(font: str, size: float, width: float) -> Callable[[str | None], str]:
-    """Text as it fits a column ``width`` wide: as is, or broken between words onto several lines
-    (a plain string cell never wraps by itself); each distinct text measured once."""
-    available = width - 2 * _PDF_PADDING
-    seen: dict[str, str] = {}
-
-    def fit(text):
-        if not text:
-            return ""
-        fitted = seen.get(text)
-        if fitted is not None:
-            return fitted
-        if stringWidth(text, font, size) <= available:
-            fitted = text
-        else:
-            # A first guess in characters from the text's own average width, narrowed until every line fits.
-            characters = max(4, int(len(text) * available / stringWidth(text, font, size)))
-            while True:
-                lines = textwrap.wrap(text, characters, break_long_words=True) or [""]
-                if characters <= 4 or all(stringWidth(line, font, size) <= available for line in lines):
-                    break
-                characters -= 1
-            fitted = "\n".join(lines)
-        if len(seen) < 20000:
-            seen[text] = fitted
-        return fitted
-
-    return fit
-
-
 def _pdf_cell_writers(columns: list[SheetColumn], widths: list[float], size: float) -> list[Callable]:
     """How each column's values become the PDF's plain strings, written the Vietnamese way."""
     font = pdf.fonts().regular
@@ -299,7 +267,7 @@ def _pdf_cell_writers(columns: list[SheetColumn], widths: list[float], size: flo
         elif column.kind == "number":
             writers.append(number_text(column))
         else:
-            writers.append(_fitting(font, size, width))
+            writers.append(pdf.fitting(font, size, width - 2 * _PDF_PADDING))
     return writers
 
 
@@ -391,7 +359,7 @@ def _pdf_quota(sheet: RatingSheet, width: float) -> list[Flowable]:
     header = ["STT", *QUOTA_HEADER]
     widths = [12 * mm, 28 * mm, 0, 22 * mm, 22 * mm, 26 * mm, 30 * mm]
     widths[2] = width - sum(widths)
-    fit = _fitting(pdf.fonts().regular, pdf.styles().cell.fontSize, widths[2])
+    fit = pdf.fitting(pdf.fonts().regular, pdf.styles().cell.fontSize, widths[2] - 2 * _PDF_PADDING)
     rows = _quota_rows(sheet)
     for start in range(0, len(rows), PDF_CHUNK_ROWS):
         body = [[str(n), code, fit(name), *(pdf.vietnamese_number(count) for count in counts), verdict]

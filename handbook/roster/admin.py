@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 
@@ -28,8 +28,6 @@ DOWNLOADS = {
 
 def _max_bytes() -> int:
     """The largest register file taken (IMPORT_MAX_MB)."""
-    from flask import current_app
-
     return int(current_app.config.get("IMPORT_MAX_MB", 20)) * 1024 * 1024
 
 
@@ -109,8 +107,10 @@ class MemberImportView(ScopedModelView):
         """Import a file whose dry run passed: all its rows, or none."""
         item = self.get_one(request.form.get("id"))
         if not claim_for_import(item):
+            # The import's page again, with why: a redirect would drop the 409 a second click deserves.
             flash("Tệp này không ở trạng thái chờ nhập (đã nhập, đang nhập hoặc có lỗi).", "error")
-            return redirect(url_for(".show_view", id=item.id)), 409
+            db.session.refresh(item)
+            return self.render("roster/show.html", item=item, progress=progress_of(item), statuses=IMPORT_STATUSES), 409
         db.session.refresh(item)
         start(item, current_scope(), write=True, activation_url=activation_url())
         return redirect(url_for(".show_view", id=item.id))

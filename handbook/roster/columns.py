@@ -68,8 +68,6 @@ COLUMNS: tuple[Column, ...] = (
            note="Mã của chi bộ trong hệ thống (danh mục Tổ chức đảng).", width=14),
 )
 BY_FIELD = {column.field: column for column in COLUMNS}
-# Read from the file but never stored: the row's own number in the register.
-NOT_STORED = frozenset({"row_number", "branch_code"})
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, insert, literal, select, update
 
 from handbook.auth.membership import ENDED_STATUSES
 from handbook.auth.models import User, new_session_token
 from handbook.clock import local_today, utcnow
 from handbook.organizations.models import Member, MemberChange, Organization
 from handbook.roster.columns import BY_FIELD
-from handbook.roster.reader import FileRefused, RegisterFile, ignored_headers
+from handbook.roster.reader import FileRefused, RegisterFile
 from handbook.roster.rows import new_member_status, read_row
-from handbook.scope import Scope
+from handbook.scope import Scope, scope_clause
 from handbook.text import search_key, vi_sort_key
 
 CHUNK = 1000
@@ -102,12 +102,16 @@ class Importer:
     """Checks (and, asked to, writes) a register file within one user's scope."""
 
     def __init__(self, session, scope: Scope, actor_id: int | None = None, today: date | None = None):
-        self.session, self.scope, self.actor_id = session, scope, actor_id
+        self.session, self.actor_id = session, actor_id
         self.today = today or local_today()
         self.now = utcnow()
-        rule = Organization.__scope__(scope)
         query = select(Organization.code, Organization.id).where(Organization.kind.in_(BRANCH_KINDS))
+        rule = scope_clause(Organization, scope)
         self.branches = dict(session.execute(query if rule is None else query.where(rule)).all())
+        # Whether a member the file names is one the importer manages, by the members' own scope rule:
+        # a card number of a member elsewhere is an error, not an update.
+        rule = scope_clause(Member, scope)
+        self.in_scope = literal(True) if rule is None else case((rule, True), else_=False)
         self.seen_cards: dict[str, int] = {}
         self.claimed_logins: set[str] = set()
         self.result = ImportResult()
@@ -140,8 +144,8 @@ class Importer:
         """Attach to each row the member its card number already names; one outside the scope is an error."""
         columns = [getattr(Member, name) for name in MEMBER_FIELDS]
         found = self.session.execute(
-            select(Member.id, Member.card_number, Member.version, Member.organization_id, Organization.path, *columns)
-            .join(Organization, Organization.id == Member.organization_id)
+            select(Member.id, Member.card_number, Member.version, Member.organization_id,
+                   self.in_scope.label("in_scope"), *columns)
             .where(Member.card_number.in_([row.values["card_number"] for row in rows]))
         ).mappings().all()
         by_card = {r["card_number"]: r for r in found}
@@ -149,7 +153,7 @@ class Importer:
             existing = by_card.get(row.values["card_number"])
             if existing is None:
                 continue
-            if not (self.scope.sees_all or (self.scope.org_path and existing["path"].startswith(self.scope.org_path))):
+            if not existing["in_scope"]:
                 self._error(row.number, "card_number", f"Số thẻ đảng viên {row.values['card_number']} đã là của một đảng viên "
                                                        "ngoài phạm vi tổ chức bạn quản lý.")
                 row.existing = False
@@ -301,7 +305,7 @@ class Importer:
     def run(self, register: RegisterFile, write: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
         """Check every row of ``register`` and, when ``write`` and every row passes, write them all (not committed)."""
         result, started = self.result, time.perf_counter()
-        result.ignored = ignored_headers(register)
+        result.ignored = register.ignored
         default_branch = None
         if "branch_code" not in register.fields:
             if len(self.branches) != 1:

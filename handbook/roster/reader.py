@@ -86,7 +86,8 @@ def _find_header(rows: Iterator[tuple[int, tuple]]) -> tuple[int, dict[int, str]
             columns, seen, ignored = {}, {}, []
             for index, name in fields.items():
                 if name is None:
-                    ignored.append(str(values[index]).strip())
+                    if header_key(values[index]):  # a header of mere punctuation ("—") is no column
+                        ignored.append(str(values[index]).strip())
                 elif name in seen:
                     raise FileRefused(f"Cột “{BY_FIELD[name].label}” có hai lần trong dòng tiêu đề (cột {_letter(seen[name])} "
                                       f"và cột {_letter(index)}). Hãy giữ lại một cột.")
@@ -215,7 +216,3 @@ def open_register(path: str) -> RegisterFile:
     kind = sniff(head)
     return _xlsx(path) if kind == "xlsx" else _csv(path)
 
-
-def ignored_headers(register: RegisterFile) -> list[str]:
-    """The headers of the file that name no column of the register (shown, not an error)."""
-    return [h for h in register.ignored if header_key(h)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from handbook.organizations.validation import MemberDataError, clean_member, parse_date
-from handbook.roster.columns import BY_FIELD, CHOICES
+from handbook.roster.columns import BY_FIELD, CHOICES, header_key
 from handbook.text import nfc, without_control_characters
 
 # The longest text each free-text field takes (the member table's column sizes).
@@ -58,8 +58,6 @@ def _digits_cell(value, field: str) -> str:
 
 def _choice(field: str, text: str) -> str | None:
     """A coded value from its Vietnamese label (any case or accents)."""
-    from handbook.roster.columns import header_key
-
     if not text:
         return None
     labels, words = CHOICES[field]
@@ -98,15 +96,10 @@ def read_row(record: dict, today: date) -> tuple[dict, dict[str, str]]:
     for field in ("full_name", "card_number", "branch_code"):
         if field in record and field not in values and field not in errors:
             errors[field] = f"Thiếu {BY_FIELD[field].label.lower()}."
-    checked = {f: values.get(f) for f in ("full_name", "card_number", "phone", "email", "national_id", *DATE_FIELDS)
-               if f in values or f in DATE_FIELDS}
-    if "full_name" in errors or "full_name" not in values:
-        checked.pop("full_name", None)
-    if "card_number" in errors or "card_number" not in values:
-        checked.pop("card_number", None)
-    for field in ("phone", "email", "national_id"):
-        if field not in values:
-            checked.pop(field, None)
+    # The form's rules over what the row gives (a cell that already failed gave nothing); the dates
+    # always, as their order is checked whichever of them are there.
+    checked = {f: values[f] for f in ("full_name", "card_number", "phone", "email", "national_id") if f in values}
+    checked.update({f: values.get(f) for f in DATE_FIELDS})
     try:
         values.update({k: v for k, v in clean_member(checked, today).items() if v is not None})
     except MemberDataError as exc:

@@ -80,12 +80,17 @@ def progress_of(item: MemberImport) -> dict:
 
 
 # -- running ----------------------------------------------------------------------------------------
+def _phase(write: bool) -> str:
+    """What a run is doing, as its progress file says it."""
+    return "apply" if write else "check"
+
+
 def start(item: MemberImport, scope: Scope, write: bool, activation_url: str) -> None:
     """Run the dry run (``write`` False) or the import of ``item``: in the request for a small file,
     else in a thread. The item is committed in its running status first."""
     app = current_app._get_current_object()
     # Written before the run starts: the page must not read an earlier run's stale progress as a stall.
-    write_progress(_progress_path(item), 0, "apply" if write else "check")
+    write_progress(_progress_path(item), 0, _phase(write))
     db.session.commit()
     if item.size <= app.config.get("IMPORT_INLINE_BYTES", 256 * 1024):
         execute(item.id, scope, write, activation_url)
@@ -110,10 +115,8 @@ def execute(item_id: int, scope: Scope, write: bool, activation_url: str, progre
     item = session.get(MemberImport, item_id)
     path = stored_path(item.stored_name)
     progress_path = _progress_path(item)
-    phase = "apply" if write else "check"
-
     def report(rows: int) -> None:
-        write_progress(progress_path, rows, phase)
+        write_progress(progress_path, rows, _phase(write))
         if progress:
             progress(rows)
 
@@ -126,18 +129,10 @@ def execute(item_id: int, scope: Scope, write: bool, activation_url: str, progre
         finally:
             register.close()
     except (FileRefused, ChangedMeanwhile) as exc:
-        session.rollback()
-        item = session.get(MemberImport, item_id)
-        item.status, item.message, item.checked_at = "failed", str(exc), utcnow()
-        session.commit()
-        return None
+        return _failed(item_id, str(exc))
     except Exception:
-        session.rollback()
         log.exception("member import %s failed", item_id)
-        item = session.get(MemberImport, item_id)
-        item.status, item.message = "failed", "Đã có lỗi khi xử lý tệp. Nội dung chưa được nhập; vui lòng thử lại."
-        session.commit()
-        return None
+        return _failed(item_id, "Đã có lỗi khi xử lý tệp. Nội dung chưa được nhập; vui lòng thử lại.")
     if write and not result.ok:
         session.rollback()  # all or nothing: what the chunks before the first error wrote goes too
         item = session.get(MemberImport, item_id)
@@ -153,6 +148,14 @@ def execute(item_id: int, scope: Scope, write: bool, activation_url: str, progre
             "rows": result.rows, **{k: v for k, v in result.summary().items() if k != "ignored"}})
     session.commit()
     return result
+
+
+def _failed(item_id: int, message: str) -> None:
+    """Roll back whatever the run wrote and record why it failed."""
+    db.session.rollback()
+    item = db.session.get(MemberImport, item_id)
+    item.status, item.message, item.checked_at = "failed", message, utcnow()
+    db.session.commit()
 
 
 def _actor(item: MemberImport):
