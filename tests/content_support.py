@@ -139,7 +139,7 @@ def reading_faults(session, after_article: int = 0, after_document: int = 0) -> 
     publisher as the tree spells it, an organization named in the wrong case ("đảng bộ tỉnh thái bình")."""
     from sqlalchemy import select
 
-    from handbook.content.sanitize import html_to_text
+    from handbook.richtext import html_to_text
     from handbook.organizations.models import Organization
 
     names = [name for name in session.execute(select(Organization.name)).scalars() if name != name.lower()]

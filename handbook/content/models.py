@@ -9,7 +9,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from handbook.clock import utcnow
-from handbook.content.sanitize import html_to_text, sanitize_html
+from handbook.richtext import html_to_text, sanitize_html
 from handbook.extensions import NEVER_REUSE_IDS, db
 from handbook.organizations.models import Member, Organization
 from handbook.scope import audience, by_member, own_rows, through

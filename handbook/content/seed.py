@@ -15,7 +15,7 @@ from handbook.bulk import insert_rows
 from handbook.clock import utcnow
 from handbook.content.models import DOCUMENT_TYPES, Article, Attachment, Bookmark, Document, ReadMark
 from handbook.content.operations import READ_SOURCE
-from handbook.content.sanitize import sanitize_html
+from handbook.richtext import sanitize_html
 from handbook.content.uploads import stored_path
 from handbook.organizations.models import Organization
 from handbook.scope import path_ids

@@ -1,6 +1,6 @@
 /* The back office's rich-text editor: every <textarea data-richtext> becomes a Trix editor (vendored
    under static/vendor/trix) that writes its HTML back into the textarea, so the form posts as before
-   and the server still sanitizes it (handbook/content/sanitize.py). Without JavaScript the textarea
+   and the server still sanitizes it (handbook/richtext.py). Without JavaScript the textarea
    stays usable. Files are not taken here: covers and attachments have their own checked uploads. */
 (function () {
   "use strict";
