@@ -99,4 +99,4 @@ def test_every_domain_registers_itself(app):
     assert [f.__module__ for f in house.evidence_sources] == [
         "handbook.organizations.evidence", "handbook.study.evidence", "handbook.reports.evidence"]
     assert {"ratings", "organization_ratings", "rating_steps", "rating_rules"} <= endpoints
-    assert [label for _position, label, _path, _icon in house.member_nav] == ["Trang chủ", "Tin tức", "Tài liệu"]
+    assert [label for _position, label, _path, _icon in house.member_nav] == ["Trang chủ", "Tin tức", "Tài liệu", "Học tập"]

@@ -1,24 +1,27 @@
-"""Study and the points ledger (điểm tích lũy): topics and quizzes will join the ledger here.
+"""Study (Nghiên cứu, học tập): the monthly topic, quizzes from a question bank, and the points ledger
+(điểm tích lũy) with its daily caps, manual awards, corrections and leaderboards.
 
-The question bank's model will be ``QuizQuestion``: the members' questions to their committee
-(notices and questions) keep the plain name ``Question``.
+The question bank's model is ``QuizQuestion``: the members' questions to their committee (notices and
+questions) keep the plain name ``Question``.
 """
 
 
 def init_app(app):
-    """Register the point rules' screen, the points item of the member home, the monthly figures and rating evidence of points, and the rules in force."""
-    from handbook.admin.menu import STUDY
-    from handbook.extensions import db
-    from handbook.registry import (add_admin_views, add_member_today, add_monthly_figures, add_rating_evidence,
-                                   add_seeders)
+    """Register the member pages, the back-office screens, the job closing attempts at their deadline,
+    the member home's items, the monthly figures, the rating evidence and the seeders."""
+    from handbook.registry import (add_admin_views, add_jobs, add_member_nav, add_member_today, add_monthly_figures,
+                                   add_rating_evidence, add_seeders)
+    from handbook.study import admin, jobs, ledger_admin, quiz_views  # noqa: F401  (quiz_views: routes on bp)
     from handbook.study.evidence import evidence, points_evidence
     from handbook.study.figures import figures, monthly_figures
-    from handbook.study.admin import PointRuleView
-    from handbook.study.models import PointRule
     from handbook.study.seed import seed_point_rules
     from handbook.study.today import points_today
+    from handbook.study.views import bp
 
-    add_admin_views(app, PointRuleView(PointRule, db, name="Quy tắc điểm", category=STUDY))
+    app.register_blueprint(bp)
+    add_admin_views(app, *admin.views(), *ledger_admin.views())
+    add_jobs(app, *jobs.JOBS)
+    add_member_nav(app, 15, "Học tập", "/study/", "study")
     add_member_today(app, points_today)
     add_monthly_figures(app, figures(app.config["POINTS_YEARLY_TARGET"]), monthly_figures)
     add_rating_evidence(app, evidence(app.config["POINTS_YEARLY_TARGET"]), points_evidence)

@@ -14,3 +14,12 @@ class PointRuleView(ScopedModelView):
     form_columns = ["source", "daily_cap", "note"]
     form_choices = {"source": list(POINT_SOURCES.items())}
     allowed_roles = ("admin",)  # the rules are the province's
+
+
+def views() -> list:
+    """The screens, in menu order."""
+    from handbook.admin.menu import STUDY
+    from handbook.extensions import db
+    from handbook.study.models import PointRule
+
+    return [PointRuleView(PointRule, db, name="Quy tắc điểm", category=STUDY)]

@@ -1,16 +1,20 @@
 """Awarding points and adding them up; the ledger is only ever appended to."""
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, text
 
-from handbook.clock import day_start, utcnow, year_bounds
+from handbook.clock import day_start, local_today, utcnow, year_bounds
 from handbook.extensions import dialect_insert
-from handbook.study.models import PointEntry, PointRule
+from handbook.organizations.models import Member
+from handbook.scope import path_ids, scoped
+from handbook.study.models import LeaderboardSetting, PointEntry, PointRule, StudyTopic, TopicRead
 
 # Defaults while no PointRule row says otherwise (DESIGN §5: a daily cap per source stops click-farming).
-DEFAULT_DAILY_CAPS = {"read": 30, "quiz": 50, "meeting": None, "manual": None}
+DEFAULT_DAILY_CAPS = {"read": 30, "quiz": 50, "meeting": None, "topic": 20, "manual": None, "correction": None}
 
 
 def daily_cap(session, source: str) -> int | None:
@@ -97,3 +101,170 @@ def has_award(session, member_id: int, source: str, reference: str) -> bool:
             PointEntry.member_id == member_id, PointEntry.source == source, PointEntry.reference == reference
         )
     ).first() is not None
+
+
+# -- manual awards and corrections -----------------------------------------------------------------
+class LedgerError(ValueError):
+    """A manual award or correction that cannot be made; the message is for the person who asked."""
+
+
+MANUAL_POINTS_RANGE = (1, 50)  # one manual award: at least 1, at most 50 points
+REASON_RANGE = (5, 500)  # a reason a reader can understand later
+
+
+def _clean_reason(reason: str | None) -> str:
+    """The reason, trimmed, or a LedgerError saying what is wrong with it."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_RANGE[0]:
+        raise LedgerError(f"Hãy ghi lý do (ít nhất {REASON_RANGE[0]} ký tự).")
+    if len(reason) > REASON_RANGE[1]:
+        raise LedgerError(f"Lý do dài quá {REASON_RANGE[1]} ký tự.")
+    return reason
+
+
+def manual_award(session, member_id: int, points: int, reason: str, by_user_id: int | None,
+                 now: datetime | None = None) -> PointEntry:
+    """Award ``points`` to a member by a committee's decision, with its reason: a new ledger entry.
+
+    The caller has checked that the member is in the user's scope. The reference is unique per award,
+    so two awards for the same reason are two entries (a double click is stopped by the form's token)."""
+    if not isinstance(points, int) or not MANUAL_POINTS_RANGE[0] <= points <= MANUAL_POINTS_RANGE[1]:
+        raise LedgerError(f"Số điểm cộng phải từ {MANUAL_POINTS_RANGE[0]} đến {MANUAL_POINTS_RANGE[1]}.")
+    entry = PointEntry(member_id=member_id, source="manual", reference=f"manual:{secrets.token_hex(8)}",
+                       points=points, note=_clean_reason(reason), created_by_id=by_user_id,
+                       created_at=now or utcnow())
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def correct_entry(session, entry: PointEntry, reason: str, by_user_id: int | None, points: int | None = None,
+                  now: datetime | None = None) -> PointEntry:
+    """Correct a ledger entry by a new one of opposite sign (never by editing it): by default the whole
+    entry is taken back; ``points`` takes back only part of it. An entry is corrected once, and a
+    correction is not itself corrected (award again instead)."""
+    if entry.source == "correction":
+        raise LedgerError("Không điều chỉnh một mục điều chỉnh; hãy cộng điểm lại nếu cần.")
+    amount = entry.points if points is None else points
+    if not isinstance(amount, int) or not 1 <= amount <= entry.points:
+        raise LedgerError(f"Số điểm trừ lại phải từ 1 đến {entry.points}.")
+    stmt = dialect_insert(session)(PointEntry).values(
+        member_id=entry.member_id, source="correction", reference=f"correction:{entry.id}", points=-amount,
+        note=_clean_reason(reason), created_by_id=by_user_id, created_at=now or utcnow(),
+    ).on_conflict_do_nothing(index_elements=["member_id", "source", "reference"]).returning(PointEntry.id)
+    new_id = session.execute(stmt).scalar_one_or_none()
+    if new_id is None:
+        raise LedgerError("Mục này đã được điều chỉnh.")
+    return session.get(PointEntry, new_id)
+
+
+# -- what a member sees of their points ----------------------------------------------------------
+def points_by_source(session, member_id: int, year: int) -> dict[str, int]:
+    """A member's points earned in ``year`` per source (corrections as their own negative source)."""
+    start, end = year_bounds(year)
+    rows = session.execute(
+        select(PointEntry.source, func.sum(PointEntry.points))
+        .where(PointEntry.member_id == member_id, PointEntry.created_at >= start, PointEntry.created_at < end)
+        .group_by(PointEntry.source)
+    )
+    return {source: int(points or 0) for source, points in rows}
+
+
+def recent_entries(session, member_id: int, limit: int = 20) -> list[PointEntry]:
+    """A member's newest ledger entries."""
+    return list(session.execute(
+        select(PointEntry).where(PointEntry.member_id == member_id)
+        .order_by(PointEntry.created_at.desc(), PointEntry.id.desc()).limit(limit)
+    ).scalars())
+
+
+# -- leaderboards ------------------------------------------------------------------------------
+IN_PARTY = ("official", "probationary", "exempt")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A member's place on their branch's leaderboard."""
+
+    rank: int
+    member_id: int
+    full_name: str
+    points: int
+    reached_at: datetime | None  # when they reached their total: their last counted entry
+
+
+@dataclass(frozen=True)
+class Board:
+    """How a branch's leaderboard is shown: "shown", "hidden" or "frozen" (at ``frozen_at``)."""
+
+    mode: str
+    frozen_at: datetime | None = None
+    organization_id: int | None = None  # the organization whose setting decided
+
+
+def board_setting(session, branch_path: str) -> Board:
+    """The leaderboard setting in force for the branch at ``branch_path``: the nearest organization on the
+    path (the branch itself first, then up to the root) that has one decides; none: shown."""
+    ids = path_ids(branch_path)
+    rows = {row.organization_id: row for row in session.execute(
+        select(LeaderboardSetting).where(LeaderboardSetting.organization_id.in_(ids))).scalars()}
+    for org_id in reversed(ids):
+        row = rows.get(org_id)
+        if row is not None:
+            return Board(row.mode, row.frozen_at if row.mode == "frozen" else None, org_id)
+    return Board("shown")
+
+
+def branch_leaderboard(session, branch_id: int, year: int, until: datetime | None = None) -> list[Standing]:
+    """The members of a branch in the party, ranked by their points earned in ``year`` (up to ``until``
+    for a frozen board).
+
+    Ties break as in CTFd's standings: with equal points, whoever reached that total first (the time
+    of their last counted entry) ranks higher; members still at equal time, or with no points at all,
+    follow in Vietnamese alphabetical order of their names (the member's sort key), then by id.
+    Every member has their own rank: no two share one."""
+    start, end = year_bounds(year)
+    if until is not None:
+        end = min(end, until)
+    earned = (select(PointEntry.member_id, func.sum(PointEntry.points).label("points"),
+                     func.max(PointEntry.created_at).label("reached_at"))
+              .join(Member, Member.id == PointEntry.member_id)
+              .where(Member.organization_id == branch_id, PointEntry.created_at >= start, PointEntry.created_at < end)
+              .group_by(PointEntry.member_id).subquery())
+    points = func.coalesce(earned.c.points, 0)
+    rows = session.execute(
+        select(Member.id, Member.full_name, points, earned.c.reached_at)
+        .outerjoin(earned, earned.c.member_id == Member.id)
+        .where(Member.organization_id == branch_id, Member.status.in_(IN_PARTY))
+        .order_by(points.desc(), earned.c.reached_at.asc().nulls_last(), Member.sort_key, Member.id)
+    ).all()
+    return [Standing(rank, member_id, name, int(total), reached_at)
+            for rank, (member_id, name, total, reached_at) in enumerate(rows, start=1)]
+
+
+# -- the monthly topic -----------------------------------------------------------------------------
+TOPIC_SOURCE = "topic"
+
+
+def study_topic(session, member_id: int, topic: StudyTopic, now: datetime | None = None) -> tuple[bool, int]:
+    """Record that a member studied ``topic`` (the first time is kept) and award its points once;
+    return (newly recorded, points awarded)."""
+    now = now or utcnow()
+    stmt = dialect_insert(session)(TopicRead).values(member_id=member_id, topic_id=topic.id, read_at=now)
+    new = session.execute(stmt.on_conflict_do_nothing(index_elements=["member_id", "topic_id"])
+                          .returning(TopicRead.id)).scalar_one_or_none() is not None
+    awarded = award_points(session, member_id, TOPIC_SOURCE, f"topic:{topic.id}", topic.points, now) if topic.points else 0
+    return new, awarded
+
+
+def topics_query(scope, now: datetime | None = None):
+    """Published topics ``scope`` (a reading scope) may read, newest month first."""
+    return (scoped(select(StudyTopic), StudyTopic, scope).where(StudyTopic.visible_now(now))
+            .order_by(StudyTopic.month.desc(), StudyTopic.published_at.desc(), StudyTopic.id.desc()))
+
+
+def current_topic(session, scope, now: datetime | None = None) -> StudyTopic | None:
+    """The topic of the month for a reader: the newest published topic for this month or before (the
+    nearest organization's first when several publish for the same month)."""
+    month = local_today().replace(day=1)
+    return session.execute(topics_query(scope, now).where(StudyTopic.month <= month).limit(1)).scalar_one_or_none()

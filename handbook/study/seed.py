@@ -9,7 +9,9 @@ NOTES = {
     "read": "Mỗi tài liệu, tin tức chỉ tính điểm một lần; tối đa mỗi ngày để tránh bấm đọc lấy điểm.",
     "quiz": "Điểm theo kết quả bài thi; tối đa mỗi ngày.",
     "meeting": "Dự sinh hoạt chi bộ: không giới hạn theo ngày.",
+    "topic": "Học chuyên đề hằng tháng: mỗi chuyên đề chỉ tính điểm một lần.",
     "manual": "Cấp ủy cộng điểm có ghi lý do: không giới hạn theo ngày.",
+    "correction": "Điều chỉnh một mục đã cộng (trừ lại điểm), có ghi lý do.",
 }
 
 

@@ -1,0 +1,3 @@
+"""Study's periodic jobs."""
+
+JOBS: tuple = ()  # functions declared with handbook.jobs.job
