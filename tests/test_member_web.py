@@ -213,8 +213,9 @@ def test_navigation_shows_only_features_that_exist():
     alone = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://").test_client()
     html = alone.get("/offline").get_data(as_text=True)
     assert re.findall(r'<li><a href="([^"]+)"[^>]*>.*?<span>([^<]+)</span>', html, re.S) == [
-        ("/", "Trang chủ"), ("/news/", "Tin tức"), ("/documents/", "Tài liệu")]
+        ("/", "Trang chủ"), ("/news/", "Tin tức"), ("/documents/", "Tài liệu"), ("/study/", "Học tập")]
     client = _app_with_features((30, "Lịch", "/calendar/", "calendar")).test_client()
     html = client.get("/offline").get_data(as_text=True)
     labels = re.findall(r'<li><a href="([^"]+)"[^>]*>.*?<span>([^<]+)</span>', html, re.S)
-    assert labels == [("/", "Trang chủ"), ("/news/", "Tin tức"), ("/documents/", "Tài liệu"), ("/calendar/", "Lịch")]
+    assert labels == [("/", "Trang chủ"), ("/news/", "Tin tức"), ("/documents/", "Tài liệu"), ("/study/", "Học tập"),
+                      ("/calendar/", "Lịch")]
