@@ -93,7 +93,8 @@ def test_every_domain_registers_itself(app):
     assert {f.__module__ for f in house.figure_sources} == {
         "handbook.organizations.figures", "handbook.auth.figures", "handbook.content.figures",
         "handbook.study.figures", "handbook.reports.statistics"}
-    assert [f.__module__ for f in house.usage_sources] == ["handbook.auth.figures", "handbook.content.figures"]
+    assert [f.__module__ for f in house.usage_sources] == ["handbook.auth.figures", "handbook.study.figures",
+                                                           "handbook.study.figures", "handbook.content.figures"]
     assert [template for template, _figures in house.dashboard] == ["reports/_dashboard.html"]
     # The yearly rating's evidence: each domain's, in domain order; the rating code names none of them.
     assert [f.__module__ for f in house.evidence_sources] == [

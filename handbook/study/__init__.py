@@ -10,10 +10,10 @@ def init_app(app):
     """Register the member pages, the back-office screens, the job closing attempts at their deadline,
     the member home's items, the monthly figures, the rating evidence and the seeders."""
     from handbook.registry import (add_admin_views, add_jobs, add_member_nav, add_member_today, add_monthly_figures,
-                                   add_rating_evidence, add_seeders)
+                                   add_rating_evidence, add_seeders, add_usage)
     from handbook.study import admin, jobs, ledger_admin, quiz_views  # noqa: F401  (quiz_views: routes on bp)
     from handbook.study.evidence import evidence, points_evidence
-    from handbook.study.figures import figures, monthly_figures
+    from handbook.study.figures import figures, monthly_figures, quiz_takers, topic_readers
     from handbook.study.seed import seed_point_rules
     from handbook.study.today import points_today
     from handbook.study.views import bp
@@ -24,5 +24,7 @@ def init_app(app):
     add_member_nav(app, 15, "Học tập", "/study/", "study")
     add_member_today(app, points_today)
     add_monthly_figures(app, figures(app.config["POINTS_YEARLY_TARGET"]), monthly_figures)
+    add_usage(app, quiz_takers)
+    add_usage(app, topic_readers)
     add_rating_evidence(app, evidence(app.config["POINTS_YEARLY_TARGET"]), points_evidence)
     add_seeders(app, demo=seed_point_rules, province=seed_point_rules)
