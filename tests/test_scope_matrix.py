@@ -27,7 +27,8 @@ from handbook.privacy.models import CorrectionRequest
 from handbook.ratings.models import MemberRating, OrganizationRating, RatingRuleSet, RatingStep
 from handbook.roster.models import MemberImport
 from handbook.reports.models import GeneratedReport
-from handbook.study.models import PointRule
+from handbook.study.models import (LeaderboardSetting, PointEntry, PointRule, Quiz, QuizAttempt, QuizCategory,
+                                   QuizQuestion, StudyTopic)
 from support import csrf_token, export_rows
 
 STAFF = ["admin", "committee", "secretary"]
@@ -194,12 +195,72 @@ def _import_row(make, tree, anchor):
     return Row(row.id, name, tree[anchor])
 
 
+def _topic_row(make, tree, anchor):
+    title = f"Chuyên đề ma trận {next(_n):06d}"
+    row = _save(make, StudyTopic(title=title, month=date(2026, 1, 1), body_html="<p>Nội dung</p>",
+                                 organization_id=tree[anchor].id, status="published", published_at=datetime(2026, 1, 1)))
+    return Row(row.id, title, tree[anchor])
+
+
+def _category(make, org) -> QuizCategory:
+    return _save(make, QuizCategory(name=f"Lĩnh vực ma trận {next(_n):06d}", organization_id=org.id))
+
+
+def _category_row(make, tree, anchor):
+    row = _category(make, tree[anchor])
+    return Row(row.id, row.name, tree[anchor])
+
+
+def _question_row(make, tree, anchor):
+    text = f"Câu hỏi ma trận {next(_n):06d}?"
+    row = _save(make, QuizQuestion(category_id=_category(make, tree[anchor]).id, text=text, kind="single",
+                                   options=[{"text": "Đúng", "correct": True}, {"text": "Sai", "correct": False}]))
+    return Row(row.id, text, tree[anchor])
+
+
+def _quiz(make, org, title=None) -> Quiz:
+    return _save(make, Quiz(title=title or f"Bài thi ma trận {next(_n):06d}", organization_id=org.id, status="published",
+                            opens_at=datetime(2026, 1, 1), closes_at=datetime(2026, 2, 1), question_count=1))
+
+
+def _quiz_row(make, tree, anchor):
+    row = _quiz(make, tree[anchor])
+    return Row(row.id, row.title, tree[anchor])
+
+
+def _attempt_row(make, tree, anchor):
+    member = _member(make, tree[anchor])
+    row = _save(make, QuizAttempt(quiz_id=_quiz(make, tree[anchor]).id, member_id=member.id,
+                                  organization_id=tree[anchor].id, status="submitted", started_at=datetime(2026, 1, 5),
+                                  deadline=datetime(2026, 1, 5, 0, 15), submitted_at=datetime(2026, 1, 5, 0, 10),
+                                  layout=[], answers={}, correct_count=1, question_count=1, score=100, passed=True))
+    return Row(row.id, member.full_name, tree[anchor])
+
+
+def _point_entry_row(make, tree, anchor):
+    member = _member(make, tree[anchor])
+    note = f"Cộng điểm ma trận {next(_n):06d}"
+    row = _save(make, PointEntry(member_id=member.id, source="manual", reference=f"manual:matrix-{next(_n)}",
+                                 points=3, note=note))
+    return Row(row.id, note, tree[anchor])
+
+
+def _leaderboard_row(make, tree, anchor):
+    # One setting per organization: each row gets a branch of its own beside the anchor.
+    org = make.org(tree[{"B1": "G1", "B2": "G1", "B3": "G2"}[anchor]], "branch", f"Ma trận {next(_n):06d}")
+    note = f"Bảng xếp hạng ma trận {next(_n):06d}"
+    row = _save(make, LeaderboardSetting(organization_id=org.id, mode="hidden", note=note))
+    return Row(row.id, note, org)
+
+
 MAKERS = {
     Organization: _org_row, Member: _member_row, User: _user_row, Article: _article_row, Document: _document_row,
     Attachment: _attachment_row, ReadMark: _read_mark_row, PointRule: _point_rule_row,
     CorrectionRequest: _correction_row, AuditEntry: _audit_row, JobRun: _job_run_row, GeneratedReport: _report_row,
     MemberRating: _member_rating_row, OrganizationRating: _organization_rating_row, RatingStep: _rating_step_row,
     RatingRuleSet: _rule_set_row, Discipline: _discipline_row, MemberImport: _import_row,
+    StudyTopic: _topic_row, QuizCategory: _category_row, QuizQuestion: _question_row, Quiz: _quiz_row,
+    QuizAttempt: _attempt_row, PointEntry: _point_entry_row, LeaderboardSetting: _leaderboard_row,
 }
 
 
