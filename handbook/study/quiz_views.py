@@ -186,8 +186,9 @@ def save_answers(id):
     except quizzes.QuizError as exc:
         db.session.commit()  # a late save closes the attempt
         return _error(exc, item)
+    left = quizzes.seconds_left(item)  # before the commit expires the attempt
     db.session.commit()
-    return jsonify(saved=True, answered=len(kept), seconds_left=quizzes.seconds_left(item))
+    return jsonify(saved=True, answered=len(kept), seconds_left=left)
 
 
 @bp.route("/attempts/<id>/submit", methods=["POST"])

@@ -49,4 +49,4 @@ def quizzes_today(user) -> list[dict]:
         .where(Quiz.open_now(), ~done).order_by(Quiz.closes_at, Quiz.id).limit(QUIZZES_SHOWN)
     ).all()
     return [{"text": f"Bài thi đang mở: {row.title} — hạn {local_time(row.closes_at)}",
-             "url": f"/study/quizzes/{row.id}"} for row in rows]
+             "url": url_for("study.quiz", id=row.id)} for row in rows]
