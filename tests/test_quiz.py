@@ -48,6 +48,7 @@ def _start(client, quiz):
 def _attempt(dbq, attempt_id):
     """The attempt as stored now, detached."""
     def read(session):
+        """The attempt, detached."""
         attempt = session.get(QuizAttempt, attempt_id)
         session.expunge(attempt)
         return attempt
@@ -57,6 +58,7 @@ def _attempt(dbq, attempt_id):
 def _right(dbq, attempt_id):
     """The right answers of an attempt as its page numbers them: {"<position>": [option positions]}."""
     def read(session):
+        """The right positions, question by question."""
         attempt = session.get(QuizAttempt, attempt_id)
         right = {}
         for position, (question_id, order) in enumerate(attempt.layout):
@@ -102,6 +104,7 @@ def _ledger(dbq, member_id):
 def _expire(dbq, attempt_id, ago=timedelta(minutes=2)):
     """Move the attempt's deadline ``ago`` into the past (its time ran out without a submission)."""
     def move(session):
+        """Set the deadline back and commit."""
         session.execute(update(QuizAttempt).where(QuizAttempt.id == attempt_id).values(deadline=utcnow() - ago))
         session.commit()
     dbq(move)
@@ -122,6 +125,7 @@ def test_ten_concurrent_submissions_score_once(app, make, tree, dbq, live_server
     results, errors = [], []
 
     def press():
+        """Send one submission when all ten are ready."""
         request = urllib.request.Request(
             f"{live_server}/study/attempts/{attempt_id}/submit", data=body, method="POST",
             headers={"Cookie": cookie, "Accept": "application/json", "Content-Type": "application/json",
@@ -194,6 +198,7 @@ def test_the_job_closes_an_abandoned_attempt_and_awards_it_once(app, make, tree,
     _expire(dbq, attempt_id)
 
     def run(session):
+        """Run the job once and commit."""
         result = close_expired_attempts(session, utcnow())
         session.commit()
         return result
@@ -246,6 +251,11 @@ def test_no_page_or_json_tells_the_correct_option(app, make, tree, dbq):
     assert set(started.get_json()) == {"url"}
     bad = _post_json(client, f"/study/attempts/{attempt_id}/answers", {"answers": {"9": [0]}}, token)
     assert set(bad.get_json()) == {"error"}
+    # The options come in the attempt's own order, not the bank's (where the right one is first).
+    assert any(order != [0, 1, 2, 3] for _question, order in _attempt(dbq, attempt_id).layout)
+    done = _post_json(client, f"/study/attempts/{attempt_id}/submit", {"answers": {}}, token)
+    assert set(done.get_json()) == {"status", "score", "passed", "points", "url"}
+    assert "correct" not in done.get_data(as_text=True).lower()
 
 
 def test_the_review_shows_answers_only_when_the_quiz_allows(app, make, tree, dbq):
@@ -272,6 +282,7 @@ def test_quiz_points_stop_at_the_daily_cap(app, make, tree, dbq):
     member, _user, client = _member(app, make, tree["B1"])
 
     def rule(session, cap):
+        """Set the quiz cap to ``cap`` (None: remove the rule)."""
         if cap is None:
             session.execute(PointRule.__table__.delete().where(PointRule.source == "quiz"))
         else:
@@ -326,13 +337,13 @@ def test_a_multiple_choice_question_is_right_only_with_exactly_the_right_set(app
     quiz = make_quiz(app, tree["P"], [_bank(app, tree["P"], kind="multiple")], points=10)
     _member_row, _user, client = _member(app, make, tree["B1"])
     attempt_id = _start(client, quiz)
+    assert client.get(f"/study/attempts/{attempt_id}").get_data(as_text=True).count('type="checkbox"') == 12
     right = _right(dbq, attempt_id)
     assert all(len(positions) == 2 for positions in right.values())
     extra = next(p for p in range(4) if p not in right["1"])
     answers = {"0": right["0"], "1": sorted(right["1"] + [extra]), "2": right["2"][:1]}
     response = _submit(client, attempt_id, answers)
     assert response.get_json()["score"] == 33.3
-    assert 'type="checkbox"' in client.get(f"/study/quizzes/{quiz.id}").get_data(as_text=True) or True
 
 
 # -- starting, resuming, limits -------------------------------------------------------------------
@@ -373,6 +384,7 @@ def test_a_double_click_on_start_makes_one_attempt(app, make, tree, dbq):
     got, errors = [], []
 
     def press():
+        """Start the attempt when both are ready."""
         try:
             with app.app_context():
                 quiz_row = db.session.get(Quiz, quiz.id)
@@ -505,6 +517,7 @@ def test_study_home_lists_my_open_quizzes_in_few_queries(app, make, dbq):
     second = _start(client, quizzes_made[1])
 
     def measured():
+        """The study home and the statements it ran."""
         with app.app_context():
             engine = db.engine
         with count_queries(engine) as seen:
