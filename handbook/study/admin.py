@@ -29,6 +29,7 @@ from wtforms.validators import NumberRange, StopValidation, ValidationError
 from handbook.admin.base import ScopedAjaxLoader, ScopedModelView, StaffOnly, choice_label
 from handbook.audit.operations import record
 from handbook.clock import local_time, utcnow
+from handbook.content.models import Document
 from handbook.extensions import db
 from handbook.forms import PickerInput, parse_local, text_length
 from handbook.organizations.models import Organization
@@ -126,16 +127,26 @@ def _readable(query, model):
     return query if clause is None else query.filter(clause)
 
 
-def _readable_factory(model, *options, order=None):
-    """A dropdown's query factory over the readable rows of ``model``; marked scoped, so the base view
-    does not narrow it again to the managed subtree."""
+def _readable_factory(model, arrange):
+    """A dropdown's query factory over the readable rows of ``model``, ``arrange(query)`` adding its order
+    and loading (called per request: the mappers are configured by then); marked scoped, so the base
+    view does not narrow it again to the managed subtree."""
 
     def factory():
-        query = db.session.query(model).options(*options)
-        return _readable(query, model).order_by(*(order or (model.id,)))
+        return arrange(_readable(db.session.query(model), model))
 
     factory.is_scoped = True
     return factory
+
+
+def _topics_newest_first(query):
+    """Topics by month, newest first."""
+    return query.order_by(StudyTopic.month.desc(), StudyTopic.id.desc())
+
+
+def _categories_by_name(query):
+    """Categories by name, with their organization (their label names it)."""
+    return query.options(joinedload(QuizCategory.organization)).order_by(QuizCategory.name, QuizCategory.id)
 
 
 class ReadableAjaxLoader(ScopedAjaxLoader):
@@ -255,8 +266,7 @@ class StudyTopicView(_StudyView):
     def _create_ajax_loader(self, name, options):
         """Documents are linked from what the user reads, not only what they manage."""
         if name == "documents":
-            remote = getattr(self.model, name).property.mapper.class_
-            return ReadableAjaxLoader(name, db, remote, **options)
+            return ReadableAjaxLoader(name, db, Document, **options)
         return super()._create_ajax_loader(name, options)
 
     def after_form_change(self, form, model, is_created):
@@ -365,8 +375,7 @@ class QuizQuestionView(_StudyView):
     form_widget_args = {"text": {"rows": 3}, "options": {"rows": 8, "data-testid": "options"}, "explanation": {"rows": 3}}
     form_args = {
         "category": {"label": "Lĩnh vực", "get_label": _with_organization,
-                     "query_factory": lambda: db.session.query(QuizCategory).options(joinedload(QuizCategory.organization))
-                     .order_by(QuizCategory.name)},
+                     "query_factory": lambda: _categories_by_name(db.session.query(QuizCategory))},
         "text": {"label": "Câu hỏi", "validators": [text_length(bank.QUESTION_TEXT_MAX)]},
         "kind": {"label": "Loại"},
         "options": {"label": "Các phương án",
@@ -606,12 +615,11 @@ class QuizView(_StudyView):
         "description": {"label": "Mô tả", "validators": [text_length(2_000)]},
         "organization": {"label": "Tổ chức ra đề", "description": "Đảng viên của tổ chức này và các tổ chức trực thuộc được làm bài."},
         "topic": {"label": "Chuyên đề", "description": "Không bắt buộc.",
-                  "query_factory": _readable_factory(StudyTopic, order=(StudyTopic.month.desc(), StudyTopic.id.desc()))},
+                  "query_factory": _readable_factory(StudyTopic, _topics_newest_first)},
         "categories": {"label": "Lĩnh vực câu hỏi", "get_label": _with_organization,
                        "description": "Câu hỏi được rút ngẫu nhiên từ các câu đang dùng của những lĩnh vực này "
                                       "(của tổ chức bạn, cấp dưới và cấp trên).",
-                       "query_factory": _readable_factory(QuizCategory, joinedload(QuizCategory.organization),
-                                                          order=(QuizCategory.name, QuizCategory.id))},
+                       "query_factory": _readable_factory(QuizCategory, _categories_by_name)},
         "status": {"label": "Trạng thái"},
         "opens_at": {"label": "Mở lúc", "description": "Giờ Việt Nam."},
         "closes_at": {"label": "Đóng lúc", "description": "Giờ Việt Nam; phải sau thời điểm mở."},
