@@ -354,6 +354,8 @@ def _options_detail(view, context, model, name):
 class QuizQuestionView(_StudyView):
     """The question bank: a question's text, its options (the correct ones marked), its kind and explanation."""
 
+    create_template = "study/admin_question_form.html"
+    edit_template = "study/admin_question_form.html"
     column_list = ["text", "category", "kind", "option_count", "active"]
     column_details_list = ["text", "category", "kind", "options", "explanation", "active", "created_at", "updated_at"]
     column_export_list = ["text", "category.name", "kind", "active", "created_at"]
@@ -614,7 +616,7 @@ class QuizView(_StudyView):
         "title": {"label": "Tên bài thi"},
         "description": {"label": "Mô tả", "validators": [text_length(2_000)]},
         "organization": {"label": "Tổ chức ra đề", "description": "Đảng viên của tổ chức này và các tổ chức trực thuộc được làm bài."},
-        "topic": {"label": "Chuyên đề", "description": "Không bắt buộc.",
+        "topic": {"label": "Chuyên đề", "description": "Không bắt buộc.", "blank_text": "— Không gắn chuyên đề —",
                   "query_factory": _readable_factory(StudyTopic, _topics_newest_first)},
         "categories": {"label": "Lĩnh vực câu hỏi", "get_label": _with_organization,
                        "description": "Câu hỏi được rút ngẫu nhiên từ các câu đang dùng của những lĩnh vực này "
