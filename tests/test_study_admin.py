@@ -464,3 +464,35 @@ def test_leaderboard_settings_one_per_organization(app, place, dbq):
     assert outside.status_code == 200 and "Lựa chọn không hợp lệ" in text_of(outside)
     assert count(dbq, LeaderboardSetting) == before
     assert "Tạm dừng (giữ bảng tại một thời điểm)" in text_of(client.get("/admin/leaderboardsetting/"))
+
+
+def test_every_screen_lists_shows_and_exports(app, place, tree):
+    """Do the list, the details page and the CSV and Excel exports of every study screen open for the admin
+    and for the commune's committee (its rows in them, in Vietnamese)?"""
+    category = make_category(app, place.commune, "Lĩnh vực xuất EX1")
+    question = make_questions(app, category, 2, kind="multiple")[0]
+    topic = make_topic(app, place.commune, "Chuyên đề xuất EX1")
+    quiz = make_quiz(app, place.commune, [category], title="Bài thi xuất EX1", question_count=2, topic_id=topic.id)
+    with app.app_context():
+        # The commune's one setting (another test may have made it already).
+        setting = db.session.execute(select(LeaderboardSetting).where(
+            LeaderboardSetting.organization_id == place.commune.id)).scalar_one_or_none()
+        if setting is None:
+            setting = LeaderboardSetting(organization_id=place.commune.id, mode="hidden")
+            db.session.add(setting)
+            db.session.commit()
+        setting_id = setting.id
+    rows = {"studytopic": (topic.id, "Chuyên đề xuất EX1"), "quizcategory": (category.id, "Lĩnh vực xuất EX1"),
+            "quizquestion": (question.id, question.text), "quiz": (quiz.id, "Bài thi xuất EX1"),
+            "leaderboardsetting": (setting_id, "")}
+    for user in (tree["admin"], place.committee):
+        client = logged_in_client(app, user)
+        for endpoint, (ident, text) in rows.items():
+            assert client.get(f"/admin/{endpoint}/").status_code == 200, endpoint
+            details = client.get(f"/admin/{endpoint}/details/?id={ident}")
+            assert details.status_code == 200 and text in text_of(details), endpoint
+            for kind in ("csv", "xlsx"):
+                export = client.get(f"/admin/{endpoint}/export/{kind}/")
+                assert export.status_code == 200, (endpoint, kind, export.status_code)
+        details = text_of(client.get(f"/admin/quizquestion/details/?id={question.id}"))
+        assert "✔ Phương án A" in details and "◦ Phương án C" in details

@@ -592,7 +592,7 @@ class QuizView(_StudyView):
     column_searchable_list = ["title"]
     column_filters = ["status", "opens_at", "closes_at", "organization.code"]
     column_choices = {"status": list(QUIZ_STATUSES.items())}
-    column_sortable_list = ["title", "status", ("window", "opens_at")]
+    column_sortable_list = ["title", "status"]
     column_default_sort = ("opens_at", True)
     column_select_related_list = [Quiz.organization]
     column_formatters = {"status": _status(QUIZ_STATUSES), "counting": choice_label(COUNTING), "window": _window,
