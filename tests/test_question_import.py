@@ -75,6 +75,7 @@ def apply(client, checked):
 def bank_of(dbq, org) -> dict[str, list]:
     """The questions of ``org``'s categories: {category name: [(text, kind, options, explanation)]}."""
     def read(s):
+        """The bank by category name."""
         rows = s.execute(select(QuizCategory.name, QuizQuestion).join(QuizQuestion, QuizQuestion.category_id == QuizCategory.id)
                          .where(QuizCategory.organization_id == org.id).order_by(QuizQuestion.id)).all()
         bank = {}

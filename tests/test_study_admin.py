@@ -146,6 +146,7 @@ def test_a_committee_publishes_a_topic_with_documents_it_reads(app, place, dbq, 
     assert response.status_code == 302, text_of(response)[-600:]
 
     def saved(s):
+        """The saved topic's month, time, body, documents and publisher."""
         topic = s.execute(select(StudyTopic).where(StudyTopic.title == "Chuyên đề TP1")).scalar_one()
         return topic.month, topic.published_at, topic.body_html, sorted(d.id for d in topic.documents), topic.organization_id
 

@@ -133,6 +133,7 @@ def _readable_factory(model, arrange):
     view does not narrow it again to the managed subtree."""
 
     def factory():
+        """The readable rows, arranged."""
         return arrange(_readable(db.session.query(model), model))
 
     factory.is_scoped = True
@@ -171,6 +172,7 @@ def _strict_multiple(field):
     original = field.pre_validate
 
     def pre_validate(form):
+        """Resolve the posted ids, then refuse any the query did not find."""
         field.data  # noqa: B018  (resolving the posted ids sets the flag)
         if getattr(field, "_invalid_formdata", False):
             raise ValidationError(field.gettext("Not a valid choice"))
@@ -211,11 +213,6 @@ class _StudyView(ScopedModelView):
         return False
 
 
-def _status(choices):
-    """The list's and export's label of a coded status."""
-    return choice_label(choices)
-
-
 # -- 1. the monthly topic ------------------------------------------------------------------------------
 class StudyTopicView(_StudyView):
     """The monthly topics: a committee publishes one to its subtree, with its documents and its points."""
@@ -233,8 +230,8 @@ class StudyTopicView(_StudyView):
     column_sortable_list = ["month", "title", "status", "published_at", "points"]
     column_default_sort = ("month", True)
     column_select_related_list = [StudyTopic.organization]
-    column_formatters = {"status": _status(TOPIC_STATUSES), "month": lambda v, c, m, n: f"{m.month:%m/%Y}"}
-    column_formatters_export = {"status": _status(TOPIC_STATUSES)}
+    column_formatters = {"status": choice_label(TOPIC_STATUSES), "month": lambda v, c, m, n: f"{m.month:%m/%Y}"}
+    column_formatters_export = {"status": choice_label(TOPIC_STATUSES)}
     column_labels = {
         "month": "Tháng", "title": "Tiêu đề", "summary": "Tóm tắt", "body_html": "Nội dung", "documents": "Văn bản liên quan",
         "organization": "Tổ chức đăng", "organization.name": "Tổ chức đăng", "organization.code": "Mã tổ chức",
@@ -595,9 +592,9 @@ class QuizView(_StudyView):
     column_sortable_list = ["title", "status"]
     column_default_sort = ("opens_at", True)
     column_select_related_list = [Quiz.organization]
-    column_formatters = {"status": _status(QUIZ_STATUSES), "counting": choice_label(COUNTING), "window": _window,
+    column_formatters = {"status": choice_label(QUIZ_STATUSES), "counting": choice_label(COUNTING), "window": _window,
                          "attempts": _attempts, "statistics": _statistics_link}
-    column_formatters_export = {"status": _status(QUIZ_STATUSES), "counting": choice_label(COUNTING)}
+    column_formatters_export = {"status": choice_label(QUIZ_STATUSES), "counting": choice_label(COUNTING)}
     column_labels = {
         "title": "Tên bài thi", "description": "Mô tả", "organization": "Tổ chức", "organization.name": "Tổ chức",
         "organization.code": "Mã tổ chức", "topic": "Chuyên đề", "categories": "Lĩnh vực câu hỏi", "status": "Trạng thái",

@@ -481,6 +481,7 @@ class _Categories:
     first), those above them they may only read, or a new one in their own organization."""
 
     def __init__(self, session, scope: Scope, own_org_id: int | None):
+        """Read the names of the categories the user manages and of those above them, once for the file."""
         self.own_org_id = own_org_id
         managed = scoped(select(QuizCategory.id, QuizCategory.name, QuizCategory.organization_id), QuizCategory, scope)
         self.managed: dict[str, list] = {}
@@ -528,6 +529,7 @@ def check_sheet(session, sheet: QuestionSheet, scope: Scope, own_org_id: int | N
         cells, errors = row.cells, []
 
         def error(name: str, message: str) -> None:
+            """Note an error of this row in the column of ``name``."""
             errors.append((row.number, column(name), message))
 
         for name, value in cells.items():
