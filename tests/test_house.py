@@ -80,7 +80,8 @@ def test_every_domain_registers_itself(app):
     """Are the domains' screens, jobs, seeders and member-home items all found through the registry?"""
     house = registry(app)
     assert set(house.jobs) == {"purge-throttle", "purge-sessions", "sweep-uploads", "extract-text",
-                               "monthly-statistics", "statistics-this-month", "rating-evidence"}
+                               "monthly-statistics", "statistics-this-month", "rating-evidence",
+                               "close-attempts"}
     assert all(job.label and job.cron for job in house.jobs.values())
     assert [f.__module__ for f in house.demo_seeders] == ["handbook.study.seed", "handbook.content.seed",
                                                           "handbook.ratings.seed"]

@@ -141,7 +141,8 @@ def test_each_job_is_listed_with_its_schedule_last_and_next_run(app, admin, clea
     assert "Trích xuất văn bản tệp tải lên" in text and "Mỗi 30 giây Không ghi từng lượt chạy theo lịch" in text
     assert "Thống kê tháng" in text and "Ngày 1 hằng tháng lúc 02:00" in text
     assert "Số liệu tháng này" in text and "Hằng giờ, phút 20" in text
-    assert text.count("Chạy ngay") == 7 and "Các lần chạy" in text
+    assert "Đóng bài thi quá giờ" in text
+    assert text.count("Chạy ngay") == 8 and "Các lần chạy" in text
     assert all(job.about and job.about in text for job in registered_jobs(app))
 
 

@@ -15,13 +15,14 @@ def init_app(app):
     from handbook.study.evidence import evidence, points_evidence
     from handbook.study.figures import figures, monthly_figures, quiz_takers, topic_readers
     from handbook.study.seed import seed_point_rules
-    from handbook.study.today import points_today
+    from handbook.study.today import points_today, quizzes_today
     from handbook.study.views import bp
 
     app.register_blueprint(bp)
     add_admin_views(app, *admin.views(), *ledger_admin.views())
     add_jobs(app, *jobs.JOBS)
     add_member_nav(app, 15, "Học tập", "/study/", "study")
+    add_member_today(app, quizzes_today)
     add_member_today(app, points_today)
     add_monthly_figures(app, figures(app.config["POINTS_YEARLY_TARGET"]), monthly_figures)
     add_usage(app, quiz_takers)

@@ -10,7 +10,8 @@ var PAGES_CACHE = "pages-v1";
 // Member pages kept for reading offline, by address: the home, help and read-later pages, and
 // everything under news, documents and study topics.
 var PAGE_PATHS = ["/", "/help", "/bookmarks"];
-var PAGE_PREFIXES = ["/news/", "/documents/", "/topics/"];
+// Not "/study/" as a whole: an attempt kept offline would show a stale timer and stale answers.
+var PAGE_PREFIXES = ["/news/", "/documents/", "/study/topics/"];
 var OFFLINE_URL = "/offline";
 
 function isPage(url) {
