@@ -16,6 +16,7 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
 from flask_admin.model import typefmt
 from flask_admin.model.form import converts
+from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from sqlalchemy import Date, DateTime, Integer, Numeric, Unicode, cast, inspect, or_, select
@@ -99,6 +100,23 @@ def _strict_ajax_pre_validate(field):
 
     def pre_validate(form):
         if unresolved_choice(field):
+            raise ValidationError(field.gettext("Not a valid choice"))
+        original(form)
+
+    return pre_validate
+
+
+def _strict_multiple_pre_validate(field):
+    """A multiple dropdown given an id its query cannot find (out of scope, or forged) is an error.
+
+    Flask-Admin's QuerySelectMultipleField checks its "invalid" flag before it has resolved the posted
+    ids, then resolves them and silently drops the unknown ones: the row was saved without them."""
+    original = field.pre_validate
+
+    def pre_validate(form):
+        """Resolve the posted ids, then refuse any the query did not find."""
+        field.data  # noqa: B018  (resolving the posted ids sets the flag)
+        if getattr(field, "_invalid_formdata", False):
             raise ValidationError(field.gettext("Not a valid choice"))
         original(form)
 
@@ -453,6 +471,8 @@ class ScopedModelView(StaffOnly, ModelView):
                 field._object_list = None
             if isinstance(field, AjaxSelectField):
                 field.pre_validate = _strict_ajax_pre_validate(field)
+            elif isinstance(field, QuerySelectMultipleField):
+                field.pre_validate = _strict_multiple_pre_validate(field)
         return form
 
     def create_form(self, obj=None):

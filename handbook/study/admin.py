@@ -14,7 +14,6 @@ from io import BytesIO
 
 from flask import current_app, flash, g, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
-from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -164,48 +163,19 @@ def _with_organization(category: QuizCategory) -> str:
 
 
 # -- the base of the screens -----------------------------------------------------------------------
-def _strict_multiple(field):
-    """A multiple dropdown given an id its query cannot find (out of scope, or forged) is an error.
-
-    Flask-Admin's QuerySelectMultipleField checks its "invalid" flag before it has resolved the posted
-    ids, then resolves them and silently drops the unknown ones: the row was saved without them."""
-    original = field.pre_validate
-
-    def pre_validate(form):
-        """Resolve the posted ids, then refuse any the query did not find."""
-        field.data  # noqa: B018  (resolving the posted ids sets the flag)
-        if getattr(field, "_invalid_formdata", False):
-            raise ValidationError(field.gettext("Not a valid choice"))
-        original(form)
-
-    return pre_validate
-
-
 class _StudyView(ScopedModelView):
     """What the study screens share: committees and the admin change rows; secretaries look; a new row
     is the user's own organization's unless they pick another in their subtree."""
 
     edit_roles = STUDY_EDITORS
 
-    @staticmethod
-    def _strict(form):
-        """Every multiple dropdown of ``form`` refuses ids it cannot find."""
-        for field in form:
-            if isinstance(field, QuerySelectMultipleField):
-                field.pre_validate = _strict_multiple(field)
-        return form
-
     def create_form(self, obj=None):
         """Start a new row with the user's own organization."""
-        form = self._strict(super().create_form(obj))
+        form = super().create_form(obj)
         field = getattr(form, "organization", None)
         if field is not None and request.method == "GET" and current_user.organization_id and field.data is None:
             field.data = db.session.get(Organization, current_user.organization_id)
         return form
-
-    def edit_form(self, obj=None):
-        """The edit form, its multiple dropdowns strict."""
-        return self._strict(super().edit_form(obj))
 
     def refuse_delete(self, message: str) -> bool:
         """Say why a row is kept; nothing is deleted."""
