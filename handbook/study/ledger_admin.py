@@ -10,7 +10,7 @@ import re
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
 from flask_admin.model.fields import AjaxSelectField
 from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
@@ -28,7 +28,7 @@ from handbook.clock import local_time
 from handbook.extensions import db
 from handbook.forms import Form
 from handbook.organizations.models import Member, Organization
-from handbook.scope import current_scope, get_scoped_or_404, record_refusal, scoped, subtree_ids
+from handbook.scope import current_scope, get_scoped_or_404, parse_id, record_refusal, scoped, subtree_ids
 from handbook.spreadsheets import Column, ascii_filename, xlsx_response
 from handbook.study import statistics
 from handbook.study.models import (
@@ -44,6 +44,7 @@ COUNT_CAP = 10_000
 # A name search sends at most this many member ids to SQL as a list (the planner then knows how few
 # rows they have); a broader name is searched through a subquery.
 MEMBER_IDS_LISTED = 1_000
+INT_MAX = 2**31 - 1  # member ids are INTEGER columns
 
 
 # -- references, authors --------------------------------------------------------------------------
@@ -171,6 +172,7 @@ class _BigList:
     ids, and a count that stops at ``COUNT_CAP``."""
 
     simple_list_pager = True  # Flask-Admin's own count would read every row in scope
+    audits_listing = True  # the rows name members: each page is an audit entry with them as subjects
     column_default_sort = ("id", True)
     list_template = "study/ledger_list.html"
     member_key = "member_id"  # the model's column of member ids
@@ -299,7 +301,7 @@ class QuizAttemptView(_BigList, ScopedModelView):
     column_searchable_list = ["member.full_name"]
     column_sortable_list = ["started_at", "submitted_at", "score"]
     column_filters = [
-        FilterEqual(QuizAttempt.quiz_id, "Mã bài thi", data_type="int"),
+        IntEqualFilter(QuizAttempt.quiz_id, "Mã bài thi"),
         "quiz.title",
         FilterEqual(QuizAttempt.status, "Trạng thái", options=list(ATTEMPT_STATUSES.items())),
         "passed",
@@ -393,6 +395,11 @@ class PointAwardView(StaffOnly, BaseView):
     @expose("/", methods=("GET", "POST"))
     def index(self):
         """The form; a valid award writes one ledger entry and its audit entry."""
+        if request.method == "POST":
+            ident = parse_id(request.form.get("member"))
+            if ident is None or ident > INT_MAX:
+                # No member has this id (ids are 32-bit integers on PostgreSQL, the audit's too): never sent to SQL.
+                abort(404)
         form = AwardForm()
         status = 200
         if request.method == "POST":
