@@ -129,7 +129,7 @@ def test_ledger_search_and_filters(app, client, auth, make, tree):
     assert notes(search="loc so", **{filter_arg(app, "pointentry", "Điểm"): "minus"}) == {"mục-trừ-hai"}
     page = client.get("/admin/pointentry/?search=nguyen+thi+loc+so").get_data(as_text=True)
     # Readable references, the source in Vietnamese, signed points, the author's name.
-    assert "Tài liệu #35" in page and "Đọc tài liệu, tin tức" in page and "Cấp ủy cộng điểm" in page
+    assert "Tài liệu #35" in page and "Đọc tài liệu, tin tức" in page and "Cấp ủy cộng điểm" in page  # the source
     assert "+7" in page and tree["committee"].login in page
     assert "Chuyên đề #3" in client.get("/admin/pointentry/?search=tran+van+loc").get_data(as_text=True)
 
@@ -349,3 +349,28 @@ def test_attempt_details_show_answers_after_submission_only(app, client, auth, m
     # The ledger's reference links to the attempt.
     ledger = client.get("/admin/pointentry/?search=chau+xem+bai").get_data(as_text=True)
     assert f"/admin/quizattempt/details/?id={done}" in ledger
+
+
+def test_list_pages_run_the_same_queries_whatever_their_rows(app, client, auth, make, tree):
+    """Do the ledger and attempts pages run as many statements for 20 rows as for 2 (no query per row)?"""
+    from support import count_queries
+
+    few, many = make.member(tree["B1"], "Quách Ít Dòng"), make.member(tree["B2"], "Quách Nhiều Dòng")
+    quiz, questions = _quiz_with_questions(app, tree["P"])
+    for member, n in ((few, 2), (many, 20)):
+        for i in range(n):
+            make_entry(app, member, 1, "manual", note=f"dòng {i}", created_by=tree["committee"])
+        for i in range(min(n, 2) if member is few else 3):
+            make_attempt(app, quiz, member, questions, [True, False, True], number=i + 1)
+    auth.login(tree["committee"])
+    with app.app_context():
+        engine = db.engine
+    counts = {}
+    for name in ("quach it dong", "quach nhieu dong"):
+        for url in ("/admin/pointentry/", "/admin/quizattempt/"):
+            client.get(url, query_string={"search": name})  # warm
+            with count_queries(engine) as seen:
+                assert client.get(url, query_string={"search": name}).status_code == 200
+            counts[(name, url)] = seen.count
+    assert counts[("quach it dong", "/admin/pointentry/")] == counts[("quach nhieu dong", "/admin/pointentry/")]
+    assert counts[("quach it dong", "/admin/quizattempt/")] == counts[("quach nhieu dong", "/admin/quizattempt/")]

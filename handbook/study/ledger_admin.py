@@ -55,7 +55,7 @@ _REFERENCES = (
     (re.compile(r"topic:(\d+)"), "Chuyên đề #{0}"),
     (re.compile(r"meeting:(\d+)"), "Buổi sinh hoạt #{0}"),
     (re.compile(r"correction:(\d+)"), "Điều chỉnh mục #{0}"),
-    (re.compile(r"manual:\w+"), "Cấp ủy cộng điểm"),
+    (re.compile(r"manual:\w+"), ""),  # the source already says it; the note gives the reason
 )
 
 
