@@ -224,11 +224,12 @@ def scoped_select(model, scope: Scope | None = None) -> Select:
     return scoped(select(model), model, scope)
 
 
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: a larger one would reach PostgreSQL and fail there ("integer out of range").
+MAX_ID = 2**31 - 1
 
 
 def parse_id(value) -> int | None:
-    """An id from a URL or form: a positive integer that fits a BIGINT, else None."""
+    """An id from a URL or form: a positive integer that fits the INTEGER id columns, else None."""
     try:
         ident = int(str(value).strip())
     except (TypeError, ValueError):

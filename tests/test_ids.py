@@ -122,6 +122,12 @@ def _fill(app):
     return members
 
 
+# Tables the audit came to name after d1a0e17e0104, rebuilt with AUTOINCREMENT by a later migration:
+# point_entry by d1a0e17e0111 (manual awards and corrections); test_every_table_the_audit_names_never_reuses_ids
+# checks them at the head.
+REBUILT_LATER = {"point_entry"}
+
+
 def test_upgrading_an_old_sqlite_database_keeps_every_row_and_link():
     """Does the rebuild of a SQLite database holding data keep every row and every child link (no cascade fired), the indexes and the audit's triggers?"""
     path = os.path.join(tempfile.mkdtemp(), "old.sqlite")
@@ -148,8 +154,8 @@ def test_upgrading_an_old_sqlite_database_keeps_every_row_and_link():
         assert set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')")) == objects_before
         for name in _named_tables(old):
             row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
-            if row is None:
-                continue  # a later migration's table, made with AUTOINCREMENT (test_every_table_the_audit_names_never_reuses_ids)
+            if row is None or name in REBUILT_LATER:
+                continue  # a later migration's table, or one a later migration rebuilds with AUTOINCREMENT
             assert "AUTOINCREMENT" in row[0], name
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute("DELETE FROM audit_entry")

@@ -32,7 +32,7 @@ from handbook.study.models import (LeaderboardSetting, PointEntry, PointRule, Qu
 from support import csrf_token, export_rows
 
 STAFF = ["admin", "committee", "secretary"]
-FORGED_IDS = ["abc", "-1", "0", "99999999999999999999999", "1 OR 1=1"]
+FORGED_IDS = ["abc", "-1", "0", "1000000000000", "99999999999999999999999", "1 OR 1=1"]
 _n = itertools.count(1)
 
 
@@ -242,7 +242,7 @@ def _point_entry_row(make, tree, anchor):
     note = f"Cộng điểm ma trận {next(_n):06d}"
     row = _save(make, PointEntry(member_id=member.id, source="manual", reference=f"manual:matrix-{next(_n)}",
                                  points=3, note=note))
-    return Row(row.id, note, tree[anchor])
+    return Row(row.id, member.full_name, tree[anchor])
 
 
 def _leaderboard_row(make, tree, anchor):

@@ -31,6 +31,8 @@ def _action(view, context, model, name):
 
 # What the audit calls its entities (table names), as a person reads them.
 ENTITIES = {
+    "point_entry": "Mục sổ điểm", "quiz": "Bài thi", "quiz_attempt": "Lượt làm bài", "quiz_question": "Câu hỏi",
+    "study_topic": "Chuyên đề", "quiz_category": "Lĩnh vực câu hỏi", "leaderboard_setting": "Cài đặt bảng xếp hạng",
     "user_account": "Tài khoản", "member": "Đảng viên", "organization": "Tổ chức đảng", "document": "Tài liệu",
     "article": "Tin tức", "document_attachment": "Tệp đính kèm", "correction_request": "Yêu cầu sửa thông tin",
     "audit_entry": "Nhật ký", "point_rule": "Quy tắc điểm", "read_mark": "Lượt đọc", "user_session": "Phiên đăng nhập",

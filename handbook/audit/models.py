@@ -13,6 +13,9 @@ from handbook.scope import path_within
 
 ACTIONS = {
     "login": "Đăng nhập",
+    "points_manual": "Cấp ủy cộng điểm",
+    "points_correction": "Điều chỉnh điểm",
+    "question_import": "Nhập câu hỏi từ tệp",
     "login_failed": "Đăng nhập sai",
     "login_locked": "Đăng nhập bị từ chối (sai quá nhiều lần)",
     "logout": "Đăng xuất",

@@ -55,6 +55,7 @@ class PointEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("member_id", "source", "reference", name="uq_point_entry_member_source_reference"),
         Index("ix_point_entry_member_created", "member_id", "created_at"),
+        NEVER_REUSE_IDS,  # the audit trail names manual awards and corrections by id
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -197,7 +197,9 @@ def upgrade():
     with op.batch_alter_table('quiz_answer', schema=None) as batch_op:
         batch_op.create_index('ix_quiz_answer_question', ['question_id', 'correct'], unique=False)
 
-    with op.batch_alter_table('point_entry', schema=None) as batch_op:
+    # Rebuilt on SQLite (a new foreign key) with AUTOINCREMENT: the audit trail now names entries by id.
+    with op.batch_alter_table('point_entry', schema=None, recreate='always',
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('note', sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column('created_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_point_entry_created_by_id_user_account'), 'user_account', ['created_by_id'], ['id'], ondelete='SET NULL')
