@@ -89,7 +89,8 @@ def test_every_domain_registers_itself(app):
         "organizations", "auth", "audit", "roster", "privacy", "study", "content", "jobs", "reports", "ratings"}
     endpoints = {view.endpoint for view in app.extensions["handbook_admin"]._views}
     assert {"organization", "member", "user", "audit", "member_import", "correction", "pointrule", "article", "jobrun",
-            "reports"} <= endpoints
+            "reports", "studytopic", "quizcategory", "quizquestion", "question_import", "quiz", "leaderboardsetting",
+            "pointentry", "points_award", "quizattempt", "quiz_statistics"} <= endpoints
     # The monthly figures: each domain's, in domain order, and the dashboard card of the statistics.
     assert {f.__module__ for f in house.figure_sources} == {
         "handbook.organizations.figures", "handbook.auth.figures", "handbook.content.figures",

@@ -165,6 +165,20 @@ def test_ledger_export_is_readable_and_neutralized(app, client, auth, make, tree
     assert csv_rows[1][1] == "Vũ Xuất Tệp" and csv_rows[1][7].startswith("'=")
 
 
+def test_the_ledger_export_stops_at_its_row_limit(app, client, auth, make, tree, monkeypatch):
+    """With a limit of 2 rows, does an export of 3 matching entries give the newest 2 (a province's ledger
+    would pass the million rows a worksheet holds)?"""
+    member = make.member(tree["B1"], "Vũ Giới Hạn")
+    for n in range(3):
+        make_entry(app, member, n + 1, note=f"giới hạn {n}")
+    view = next(v for v in app.extensions["handbook_admin"]._views if v.endpoint == "pointentry")
+    assert view.export_max_rows == 1_000_000
+    monkeypatch.setattr(view, "export_max_rows", 2)
+    auth.login(tree["committee"])
+    rows = export_rows(client.get("/admin/pointentry/export/csv/?search=vu+gioi+han"), "csv")
+    assert [row[7] for row in rows[1:]] == ["giới hạn 2", "giới hạn 1"]
+
+
 def test_entries_are_never_edited_or_deleted(app, client, auth, make, tree, dbq):
     """Are the ledger's edit, create and delete URLs refused, the entry unchanged?"""
     member = make.member(tree["B1"], "Đinh Không Sửa")

@@ -647,8 +647,9 @@ class ScopedModelView(StaffOnly, ModelView):
         """The rows the list shows (scope, search, filters, sort), as an unexecuted query of the model."""
         args = self._get_list_extra_args()
         sort = self._get_column_by_idx(args.sort)
+        # No LIMIT here: the export's joins are added after, and SQLAlchemy refuses a join after a LIMIT.
         _count, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search, args.filters,
-                                      execute=False, page_size=self.export_max_rows)
+                                      execute=False, page_size=0)
         return query
 
     def _export_sheet(self, audit):
@@ -656,6 +657,8 @@ class ScopedModelView(StaffOnly, ModelView):
         each chunk noted by the audit as it goes out."""
         plan = _ExportPlan(self)
         query = plan.select(self._export_query())
+        if self.export_max_rows:
+            query = query.limit(self.export_max_rows)
 
         def chunks():
             # Core rows, not the ORM's result processing: the statement is only read.

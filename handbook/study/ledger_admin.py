@@ -174,6 +174,7 @@ class _BigList:
     simple_list_pager = True  # Flask-Admin's own count would read every row in scope
     audits_listing = True  # the rows name members: each page is an audit entry with them as subjects
     column_default_sort = ("id", True)
+    export_max_rows = 1_000_000  # a worksheet holds 1,048,576 rows; a province's ledger holds millions
     list_template = "study/ledger_list.html"
     member_key = "member_id"  # the model's column of member ids
 
