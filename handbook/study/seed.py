@@ -626,11 +626,11 @@ def _sqlite_cache(session) -> None:
 
 
 # -- the province -----------------------------------------------------------------------------
-def seed_study_activity(session, ctx, attempts_per_member: float = 5.7, reader_share: float = 0.55,
+def seed_study_activity(session, ctx, attempts_per_member: float = 6.0, reader_share: float = 0.55,
                         month_share: float = 0.8) -> dict[str, int]:
     """A year of study for the province: twelve monthly topics of the root and a few of committees, a
     bank of ~600 questions, ~50 quizzes (a monthly one of the province, the rest of committees; the last
-    still open), ~5.7 attempts per member with an account (~500,000) with their answers, topics studied
+    still open), ~6 attempts per member with an account (~500,000) with their answers, topics studied
     by about half of them, and the ledger of both; return the rows per table."""
     rng = random.Random(ctx.rng.getrandbits(64))  # the other domains' rows stay as they were
     writer = _Writer(session)
