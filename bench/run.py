@@ -528,7 +528,7 @@ def _commit() -> str:
         return "?"
 
 
-GROUPS = ("admin", "library", "spreadsheets", "statistics", "ratings", "imports", "http")
+GROUPS = ("admin", "library", "spreadsheets", "statistics", "ratings", "imports", "study", "http")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -586,6 +586,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print("Importing the province's register, with a dry run and a re-import …", flush=True)
         figures += measure_import(url)
+    if "study" in groups:
+        from bench.study import measure_study_admin, measure_study_pages
+
+        print("Study: the ledger and attempts admin lists against stock Flask-Admin …", flush=True)
+        figures += measure_study_admin(url, password, args.repeats)
+        if not args.skip_http:
+            print(f"Study member pages under gunicorn, {args.duration} s per run …", flush=True)
+            figures += measure_study_pages(url, password, args.duration, args.connections)
     if "http" in groups:
         print(f"Member home under gunicorn, {args.duration} s per run …", flush=True)
         figures += measure_member_home(url, password, args.duration, args.connections)
