@@ -100,6 +100,9 @@ class Registry:
     jobs: dict[str, object] = field(default_factory=dict)  # name -> handbook.jobs.Job
     demo_seeders: list[Callable] = field(default_factory=list)  # fn(session, ctx: DemoContext)
     province_seeders: list[Callable] = field(default_factory=list)  # fn(session, ctx: ActivityContext) -> int | dict
+    # Seeders that link a domain's rows to what later domains seed (study's topics to content's documents).
+    last_demo_seeders: list[Callable] = field(default_factory=list)
+    last_province_seeders: list[Callable] = field(default_factory=list)
     member_today: list[Callable] = field(default_factory=list)  # fn(user) -> list[dict]
     member_nav: list[tuple] = field(default_factory=list)  # (position, label, path, icon)
     unread_notices: Callable | None = None  # fn(user) -> int, the header's badge
@@ -140,12 +143,15 @@ def add_jobs(app: Flask, *functions) -> None:
         jobs[job.name] = job
 
 
-def add_seeders(app: Flask, demo: Callable | None = None, province: Callable | None = None) -> None:
-    """Fill this domain's tables in the demo data set and in the province (``thaibinh``) data set."""
+def add_seeders(app: Flask, demo: Callable | None = None, province: Callable | None = None,
+                last: bool = False) -> None:
+    """Fill this domain's tables in the demo data set and in the province (``thaibinh``) data set; with
+    ``last``, after every domain's own seeders (to link rows to what later domains seed)."""
+    reg = registry(app)
     if demo is not None:
-        registry(app).demo_seeders.append(demo)
+        (reg.last_demo_seeders if last else reg.demo_seeders).append(demo)
     if province is not None:
-        registry(app).province_seeders.append(province)
+        (reg.last_province_seeders if last else reg.province_seeders).append(province)
 
 
 def add_member_today(app: Flask, items: Callable) -> None:

@@ -83,8 +83,9 @@ def test_every_domain_registers_itself(app):
                                "monthly-statistics", "statistics-this-month", "rating-evidence",
                                "close-attempts"}
     assert all(job.label and job.cron for job in house.jobs.values())
-    assert [f.__module__ for f in house.demo_seeders] == ["handbook.study.seed", "handbook.content.seed",
-                                                          "handbook.ratings.seed"]
+    assert [f.__name__ for f in house.demo_seeders] == ["seed_point_rules", "seed_study_demo", "seed_demo_content",
+                                                        "seed_demo_ratings"]
+    assert [f.__name__ for f in house.last_demo_seeders] == ["seed_topic_documents"]
     assert {f.__module__.split(".")[1] for f in house.province_seeders} == {
         "organizations", "auth", "audit", "roster", "privacy", "study", "content", "jobs", "reports", "ratings"}
     endpoints = {view.endpoint for view in app.extensions["handbook_admin"]._views}

@@ -18,8 +18,9 @@ from handbook.content.models import Article, Document
 from handbook.extensions import db
 from handbook.organizations.admin import MemberView
 from handbook.organizations.models import Discipline, Member, Organization
-from handbook.study.models import PointRule
+from handbook.study.models import LeaderboardSetting, PointRule, Quiz, QuizCategory, QuizQuestion, StudyTopic
 from handbook.versioning import is_versioned
+from study_support import make_category, make_questions, make_quiz, make_topic
 from support import PASSWORD, AuthActions, logged_in_client
 
 REFUSED = "Chưa lưu thay đổi của bạn"
@@ -269,6 +270,13 @@ def _editable_views(app):
             and type(v).can_edit is not False]
 
 
+def _category_with_questions(app, tree):
+    """A category with enough questions for a quiz of three."""
+    category = make_category(app, tree["C1"])
+    make_questions(app, category, count=3)
+    return category
+
+
 def _a_row_of(app, make, tree, model) -> int:
     """A row of ``model`` the admin may edit: a fresh one where a maker is at hand, else the newest."""
     makers = {
@@ -279,6 +287,11 @@ def _a_row_of(app, make, tree, model) -> int:
         Document: lambda: make_document(app, tree["B1"]),
         Discipline: lambda: make._save(Discipline(member_id=make.member(tree["B1"]).id, form="reprimand",
                                                   decided_on=date(2026, 1, 5))),
+        StudyTopic: lambda: make_topic(app, tree["C1"]),
+        QuizCategory: lambda: make_category(app, tree["C1"]),
+        QuizQuestion: lambda: make_questions(app, make_category(app, tree["C1"]), count=1)[0],
+        Quiz: lambda: make_quiz(app, tree["C1"], [_category_with_questions(app, tree)]),
+        LeaderboardSetting: lambda: make._save(LeaderboardSetting(organization_id=make.org(tree["G1"]).id, mode="shown")),
     }
     if model in makers:
         return makers[model]().id

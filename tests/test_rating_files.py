@@ -236,14 +236,16 @@ def test_evidence_registered_at_runtime_becomes_columns(app, district):
 def test_pdf_reads_like_a_signed_party_list(app, district):
     """Does the PDF carry the Party heading, the title with the year and regulation, the Vietnamese
     names and short levels, the totals, the quota and the committee's signature? (The formula-like
-    name, one word wider than its column, is broken onto a second line before its last character.)"""
+    name, one word wider than its column, is broken onto a second line inside the word, where it fits:
+    how far depends on how many evidence columns the domains register.)"""
     text = _pdf_text(_pdf(app, district["D"]))
     for line in ("ĐẢNG CỘNG SẢN VIỆT NAM", "ĐẢNG BỘ TỈNH THỬ", "ĐẢNG BỘ HUYỆN KIẾN XƯƠNG THỬ",
                  "DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG ĐẢNG VIÊN", "Năm 2025 — theo Quy định 366-QĐ/TW",
                  "Nguyễn Thị Hường", "Trần Văn Đức", "Lê Thị Ánh", "Đỗ Văn Cường", "Chi bộ thôn Ưng Hòa",
-                 MALICIOUS[:-1], "01/05/1980", "95,5", "HTXSNV", "HTTNV", "HTNV", "Tổng hợp theo mức xếp loại",
+                 "01/05/1980", "95,5", "HTXSNV", "HTTNV", "HTNV", "Tổng hợp theo mức xếp loại",
                  "KHTNV – Không hoàn thành nhiệm vụ", "Vượt hạn mức", "Trong hạn mức", "T/M BAN THƯỜNG VỤ", "BÍ THƯ"):
         assert line in text, line
+    assert MALICIOUS in text.replace("\n", "") and MALICIOUS not in text
     assert "Vũ Thị Dung" not in text
 
 

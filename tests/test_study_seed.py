@@ -9,36 +9,20 @@ from sqlalchemy import func, select
 from handbook.clock import LOCAL_OFFSET, local_today, utcnow
 from handbook.extensions import db
 from handbook.organizations.models import Organization
-from handbook.registry import registry
 from handbook.seed.demo import seed_demo
 from handbook.seed.thaibinh import seed_thaibinh
 from handbook.study.models import (PointEntry, Quiz, QuizAnswer, QuizAttempt, QuizCategory, QuizQuestion, StudyTopic,
                                    TopicRead, topic_document)
 from handbook.study.operations import daily_cap
-from handbook.study.seed import seed_point_rules, seed_study_activity, seed_study_demo, seed_topic_documents
 from test_seed_thaibinh import separate_database
 
 PROVINCE_MEMBERS = 1300
-
-
-def _register(app) -> None:
-    """Study's seeders as ``handbook/study/__init__.py`` registers them (right after the point rules), and
-    the topics' documents linked once content has seeded its documents (its seeders come after study's)."""
-    seeders = registry(app)
-    for kind, own in (("province_seeders", seed_study_activity), ("demo_seeders", seed_study_demo)):
-        listed = getattr(seeders, kind)
-        if own not in listed:
-            at = listed.index(seed_point_rules) + 1 if seed_point_rules in listed else 0
-            listed.insert(at, own)
-        if seed_topic_documents not in listed:
-            listed.append(seed_topic_documents)
 
 
 @pytest.fixture(scope="module")
 def province():
     """A small Thái Bình (1,300 members) with every domain's year, study's included; and its seed counts."""
     with separate_database("study_province") as app:
-        _register(app)
         with app.app_context():
             app.seed_counts = seed_thaibinh(db.session, seed=5, members=PROVINCE_MEMBERS).counts
         yield app
@@ -48,7 +32,6 @@ def province():
 def demo():
     """A database with the demo data set, study's demo included."""
     with separate_database("study_demo") as app:
-        _register(app)
         with app.app_context():
             seed_demo(db.session)
         yield app

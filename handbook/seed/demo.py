@@ -91,7 +91,7 @@ def seed_demo(session, seed: int = 1) -> list[tuple[str, str, str, str]]:
         user.set_password(DEMO_PASSWORD)
         session.add(user)
         printed.append((role, user.login, DEMO_PASSWORD, org.name if org else "toàn tỉnh"))
-    for seeder in registry().demo_seeders:
+    for seeder in registry().demo_seeders + registry().last_demo_seeders:
         seeder(session, rng)
     session.commit()
     return printed

@@ -359,7 +359,7 @@ def seed_thaibinh(session, seed: int = 2022, members: int | None = None, passwor
     builder.organizations()
     builder.office_accounts()
     builder.members()
-    for seeder in registry().province_seeders:
+    for seeder in registry().province_seeders + registry().last_province_seeders:
         builder.progress(seeder.__name__, 0, 1)
         count = seeder(session, builder.ctx)
         # A seeder returns its row count, or a count per table it filled.

@@ -14,7 +14,7 @@ def init_app(app):
     from handbook.study import admin, jobs, ledger_admin, quiz_views  # noqa: F401  (quiz_views: routes on bp)
     from handbook.study.evidence import evidence, points_evidence
     from handbook.study.figures import figures, monthly_figures, quiz_takers, topic_readers
-    from handbook.study.seed import seed_point_rules
+    from handbook.study.seed import seed_point_rules, seed_study_activity, seed_study_demo, seed_topic_documents
     from handbook.study.today import points_today, quizzes_today
     from handbook.study.views import bp
 
@@ -29,3 +29,6 @@ def init_app(app):
     add_usage(app, topic_readers)
     add_rating_evidence(app, evidence(app.config["POINTS_YEARLY_TARGET"]), points_evidence)
     add_seeders(app, demo=seed_point_rules, province=seed_point_rules)
+    add_seeders(app, demo=seed_study_demo, province=seed_study_activity)
+    # The topics' documents are content's, seeded after study: linked once every domain has seeded.
+    add_seeders(app, demo=seed_topic_documents, province=seed_topic_documents, last=True)

@@ -23,7 +23,7 @@ def test_admin_sees_the_scheduler_alive_and_runs_a_job_now(live_server, desktop_
         state = page.get_by_test_id("scheduler-state")
         assert "Bộ lập lịch đang chạy · nhịp gần nhất" in state.inner_text()
         jobs = page.locator("[data-testid=jobs] tbody tr")
-        assert jobs.count() == 7
+        assert jobs.count() == 8
         row = page.locator("tr[data-job=purge-throttle]")
         assert "Hằng ngày lúc 03:20" in row.inner_text()
         with page.expect_navigation():
