@@ -88,8 +88,14 @@ def _load(wrk: str, url: str, password: str, login: str, pages: dict[str, str], 
 
 def measure_member_pages(url: str, password: str, duration: int, connections: int) -> list[Figure]:
     """Each news and documents page: req/s ≥ 30 % of one indexed lookup on the same server, p99 ≤ 50 ms."""
+    return measure_pages(url, password, duration, connections, *_reader(url))
+
+
+def measure_pages(url: str, password: str, duration: int, connections: int, login: str,
+                  pages: dict[str, str]) -> list[Figure]:
+    """Each of ``pages`` (label -> path) as ``login``, with its caches on and then off, against the
+    one-lookup floor of the same server."""
     wrk = ensure_wrk()
-    login, pages = _reader(url)
     workers = os.environ.get("WEB_CONCURRENCY") or str(2 * (os.cpu_count() or 1))
     figures = []
     for label, env_extra in (("", {}), (", caches off", CACHES_OFF)):

@@ -18,8 +18,8 @@ import statistics
 import sys
 import urllib.parse
 
-from bench.member_pages import CACHES_OFF, _load
-from bench.run import Figure, _logged_in_client, _median_ms, _sql_clock, ensure_wrk, member_page_figures
+from bench.member_pages import measure_pages
+from bench.run import Figure, _logged_in_client, _median_ms, _sql_clock
 
 ADMIN_LOGIN = "admin@thaibinh.vn"  # the whole province: the stock view, unscoped, reads the same rows
 LISTS = (("pointentry", "PointEntry", "the ledger"), ("quizattempt", "QuizAttempt", "quiz attempts"))
@@ -79,18 +79,7 @@ def _taker(url: str) -> tuple[str, dict[str, str]]:
 
 def measure_study_pages(url: str, password: str, duration: int, connections: int) -> list[Figure]:
     """Each study member page: req/s ≥ 30 % of one indexed lookup on the same server, p99 ≤ 50 ms."""
-    wrk = ensure_wrk()
-    login, pages = _taker(url)
-    workers = os.environ.get("WEB_CONCURRENCY") or str(2 * (os.cpu_count() or 1))
-    figures = []
-    for label, env_extra in (("", {}), (", caches off", CACHES_OFF)):
-        floor, loads = _load(wrk, url, password, login, pages, duration, connections, **env_extra)
-        for name, load in loads.items():
-            clean = load["non_2xx"] == 0 and floor["non_2xx"] == 0
-            detail = {"page": load, "floor": floor, "path": pages[name], "login": login,
-                      "connections": connections, "duration_s": duration, "workers": workers, "env": env_extra}
-            figures += member_page_figures(f"{name}{label}", load, floor, clean, connections, detail)
-    return figures
+    return measure_pages(url, password, duration, connections, *_taker(url))
 
 
 def _ours(app, endpoint: str):

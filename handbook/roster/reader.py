@@ -59,8 +59,10 @@ def sniff(head: bytes) -> str:
     return "csv"
 
 
-def _check_zip(path: str) -> None:
-    """Refuse a zip that is not a workbook or that would unpack to far more than it weighs."""
+def check_zip(path: str, max_unpacked: int = MAX_UNPACKED_BYTES, max_ratio: int = MAX_RATIO) -> None:
+    """Refuse a zip that is not a workbook or that would unpack to far more than it weighs (at most
+    ``max_unpacked`` bytes, ``max_ratio`` times its packed size): checked on the zip's directory,
+    before anything is unpacked. Any sheet brought in from outside goes through here."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -71,7 +73,7 @@ def _check_zip(path: str) -> None:
         raise FileRefused("Tệp nén không phải bảng tính Excel (.xlsx).")
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
-    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_RATIO * packed + 10 * 1024 * 1024:
+    if unpacked > max_unpacked or unpacked > max_ratio * packed + 10 * 1024 * 1024:
         raise FileRefused("Tệp .xlsx giải nén ra quá lớn so với dung lượng tệp (có thể là tệp độc hại), nên không được đọc.")
 
 
@@ -125,7 +127,7 @@ def _xlsx(path: str) -> RegisterFile:
     """Open an xlsx in streaming mode at its first sheet with a header row."""
     from openpyxl import load_workbook
 
-    _check_zip(path)
+    check_zip(path)
     # A file object, not the path: openpyxl would judge a path by its extension, not its content.
     handle = open(path, "rb")
     try:

@@ -14,7 +14,6 @@ import csv
 import io
 import logging
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,7 +24,7 @@ from sqlalchemy import and_, func, inspect, or_, select
 
 from handbook.clock import utcnow
 from handbook.organizations.models import Organization
-from handbook.roster.reader import FileRefused, sniff
+from handbook.roster.reader import FileRefused, check_zip, sniff
 from handbook.scope import Scope, scope_clause, scoped
 from handbook.spreadsheets import neutralize_cell
 from handbook.study.models import (MAX_OPTIONS, Quiz, QuizAnswer, QuizAttempt, QuizCategory,
@@ -324,26 +323,11 @@ def _cell_text(value) -> str:
     return nfc(str(value)) or ""
 
 
-def _check_zip(path: str) -> None:
-    """Refuse a zip that is not a workbook, or that would unpack to far more than it weighs."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise FileRefused("Tệp .xlsx bị hỏng hoặc không phải bảng tính Excel.") from None
-    if "xl/workbook.xml" not in {info.filename for info in infos}:
-        raise FileRefused("Tệp nén không phải bảng tính Excel (.xlsx).")
-    unpacked = sum(info.file_size for info in infos)
-    packed = sum(info.compress_size for info in infos) or 1
-    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_RATIO * packed + 10 * 1024 * 1024:
-        raise FileRefused("Tệp .xlsx giải nén ra quá lớn so với dung lượng tệp (có thể là tệp độc hại), nên không được đọc.")
-
-
 def _xlsx_rows(path: str):
     """The first sheet's rows as (number, values), formulas as text."""
     from openpyxl import load_workbook
 
-    _check_zip(path)
+    check_zip(path, MAX_UNPACKED_BYTES, MAX_RATIO)
     # A file object, not the path: openpyxl would judge a path by its extension, not its content.
     with open(path, "rb") as handle:
         try:
