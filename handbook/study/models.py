@@ -54,7 +54,9 @@ class PointEntry(db.Model):
     __tablename__ = "point_entry"
     __table_args__ = (
         UniqueConstraint("member_id", "source", "reference", name="uq_point_entry_member_source_reference"),
-        Index("ix_point_entry_member_created", "member_id", "created_at"),
+        # A member's entries of a period, covering what the points page, the leaderboard and the target
+        # read (source, points): no table lookup per entry.
+        Index("ix_point_entry_member_created", "member_id", "created_at", "source", "points"),
         NEVER_REUSE_IDS,  # the audit trail names manual awards and corrections by id
     )
 

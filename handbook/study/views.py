@@ -104,11 +104,12 @@ def leaderboard():
         return render_template("study/leaderboard.html", member=None, year=year)
     branch = member.organization
     board = board_setting(db.session, branch.path)
-    own_total = member_year_total(db.session, member.id, year)
     standings, own = [], None
     if board.mode != "hidden":
         standings = branch_leaderboard(db.session, branch.id, year, until=board.frozen_at)
         own = next((s for s in standings if s.member_id == member.id), None)
+    # A live board already holds the member's total; a frozen or hidden one does not.
+    own_total = own.points if own is not None and board.mode == "shown" else member_year_total(db.session, member.id, year)
     return render_template("study/leaderboard.html", member=member, branch=branch, year=year, board=board,
                            standings=standings[:LEADERBOARD_SHOWN], own=own, own_total=own_total,
                            shown=LEADERBOARD_SHOWN)
