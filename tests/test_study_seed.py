@@ -203,3 +203,34 @@ def test_demo_has_a_topic_this_month_and_a_quiz_to_take(demo):
         assert awarded == _quiz_ledger()
         assert _count(TopicRead) == db.session.execute(
             select(func.count()).where(PointEntry.source == "topic")).scalar() > 0
+
+
+def test_every_members_totals_are_the_sum_of_their_ledger(province):
+    """Across the whole seeded province, do every member's total, their points of this year (the points page
+    and the target) and their place on the branch's leaderboard all equal the sum of their own ledger rows,
+    added up here in Python from the raw rows?"""
+    from handbook.clock import local_now, year_bounds
+    from handbook.organizations.models import Member
+    from handbook.study.operations import branch_leaderboard, member_total, member_year_total, points_by_source
+
+    with province.app_context():
+        s = db.session
+        year = local_now().year
+        start, end = year_bounds(year)
+        everything, this_year = defaultdict(int), defaultdict(int)
+        for member_id, points, created_at in s.execute(select(PointEntry.member_id, PointEntry.points, PointEntry.created_at)):
+            everything[member_id] += points
+            if start <= created_at < end:
+                this_year[member_id] += points
+        assert len(everything) > PROVINCE_MEMBERS / 2
+        branches = set(s.execute(select(Member.organization_id).where(Member.status.in_(("official", "probationary",
+                                                                                          "exempt")))).scalars())
+        on_boards = {}
+        for branch_id in branches:
+            for standing in branch_leaderboard(s, branch_id, year):
+                on_boards[standing.member_id] = standing.points
+        assert on_boards and all(points == this_year.get(member_id, 0) for member_id, points in on_boards.items())
+        sample = sorted(everything)[::25]
+        assert all(member_total(s, m) == everything[m] for m in sample)
+        assert all(member_year_total(s, m, year) == sum(points_by_source(s, m, year).values()) == this_year.get(m, 0)
+                   for m in sample)
