@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import functools
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import DateTime, bindparam, func, select, text
+from sqlalchemy import Date, DateTime, bindparam, func, select, text
 
 from handbook.clock import day_start, local_today, utcnow, year_bounds
 from handbook.extensions import dialect_insert
 from handbook.organizations.models import Member
-from handbook.scope import path_ids, scoped
+from handbook.scope import Scope, path_ids, scoped
 from handbook.study.models import LeaderboardSetting, PointEntry, PointRule, StudyTopic, TopicRead
 
 # Defaults while no PointRule row says otherwise (DESIGN §5: a daily cap per source stops click-farming).
@@ -270,8 +270,24 @@ def topics_query(scope, now: datetime | None = None):
             .order_by(StudyTopic.month.desc(), StudyTopic.published_at.desc(), StudyTopic.id.desc()))
 
 
+def reading_key(scope: Scope) -> Scope:
+    """What the audience rule reads of a reading scope (role, organizations, reading): the members of one
+    branch share it, so a statement scoped by it is built once per branch and process, not per request."""
+    return replace(scope, user_id=None, member_id=None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _current_topic_statement(key: Scope):
+    """The study home's topic SELECT for readers of ``key``, scoped by the one rule; time and month bound
+    at run time. Composing it cost more than running it."""
+    return (scoped(select(StudyTopic), StudyTopic, key)
+            .where(StudyTopic.status == "published", StudyTopic.published_at <= bindparam("now", type_=DateTime),
+                   StudyTopic.month <= bindparam("month", type_=Date))
+            .order_by(StudyTopic.month.desc(), StudyTopic.published_at.desc(), StudyTopic.id.desc()).limit(1))
+
+
 def current_topic(session, scope, now: datetime | None = None) -> StudyTopic | None:
     """The topic of the month for a reader: the newest published topic for this month or before (the
     nearest organization's first when several publish for the same month)."""
-    month = local_today().replace(day=1)
-    return session.execute(topics_query(scope, now).where(StudyTopic.month <= month).limit(1)).scalar_one_or_none()
+    params = {"now": now or utcnow(), "month": local_today().replace(day=1)}
+    return session.execute(_current_topic_statement(reading_key(scope)), params).scalar_one_or_none()

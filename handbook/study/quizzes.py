@@ -8,18 +8,19 @@ awards its points; every other one finds it already submitted.
 """
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import DateTime, bindparam, func, insert, select, update
 
 from handbook.clock import utcnow
 from handbook.extensions import dialect_insert
 from handbook.organizations.models import Member
 from handbook.scope import scoped
 from handbook.study.models import Quiz, QuizAnswer, QuizAttempt, QuizQuestion, quiz_category_link
-from handbook.study.operations import award_points
+from handbook.study.operations import award_points, reading_key
 
 # A submission may reach the server this long after the deadline (the network, an auto-submit at 0).
 GRACE = timedelta(seconds=30)
@@ -329,9 +330,18 @@ def open_quizzes(session, scope, member_id: int | None, now: datetime | None = N
     """The quizzes open now to a reader (``scope`` a reading scope), closing soonest first, each with the
     member's attempts used, the one open and the counted score: two queries however many quizzes."""
     now = now or utcnow()
-    quizzes = list(session.execute(scoped(select(Quiz), Quiz, scope).where(Quiz.open_now(now))
-                                   .order_by(Quiz.closes_at, Quiz.id)).scalars())
+    quizzes = list(session.execute(_open_quizzes_statement(reading_key(scope)), {"now": now}).scalars())
     return standings(session, quizzes, member_id, now)
+
+
+@functools.lru_cache(maxsize=4096)
+def _open_quizzes_statement(key):
+    """The open quizzes' SELECT for readers of ``key`` (see ``operations.reading_key``), scoped by the one
+    rule and built once; the moment is bound at run time."""
+    now = bindparam("now", type_=DateTime)
+    return (scoped(select(Quiz), Quiz, key)
+            .where(Quiz.status == "published", Quiz.opens_at <= now, Quiz.closes_at > now)
+            .order_by(Quiz.closes_at, Quiz.id))
 
 
 def member_attempts(session, quiz_id: int, member_id: int) -> list[QuizAttempt]:

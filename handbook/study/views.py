@@ -18,7 +18,7 @@ from handbook.study.operations import (board_setting, branch_leaderboard, member
 
 bp = Blueprint("study", __name__, url_prefix="/study")
 PER_PAGE = 20
-LEADERBOARD_SHOWN = 50  # the board's top; the member's own row is always shown besides
+LEADERBOARD_SHOWN = 20  # the board's top on a phone; the member's own row is always shown besides
 
 
 def _reader():
@@ -111,5 +111,5 @@ def leaderboard():
     # A live board already holds the member's total; a frozen or hidden one does not.
     own_total = own.points if own is not None and board.mode == "shown" else member_year_total(db.session, member.id, year)
     return render_template("study/leaderboard.html", member=member, branch=branch, year=year, board=board,
-                           standings=standings[:LEADERBOARD_SHOWN], own=own, own_total=own_total,
-                           shown=LEADERBOARD_SHOWN)
+                           standings=standings[:LEADERBOARD_SHOWN], ranked=len(standings), own=own,
+                           own_total=own_total, shown=LEADERBOARD_SHOWN)
