@@ -277,12 +277,25 @@ def _start_gunicorn(database_url: str, redis_url: str | None, log_path: str):
         if proc.poll() is not None:
             raise AssertionError(f"gunicorn stopped: {proc.stderr.read()}")
         try:
-            if Visitor(base).request("/healthz")[0] == 200:
+            if Visitor(base).request("/healthz")[0] == 200 and _both_workers_answer(base, log_path, deadline):
                 return proc, base
         except OSError:
             pass
         time.sleep(0.3)
-    raise AssertionError("gunicorn did not answer within 90 s")
+    raise AssertionError("gunicorn's two workers did not answer within 90 s")
+
+
+def _both_workers_answer(base: str, log_path: str, deadline: float) -> bool:
+    """Wait until each of the two workers has answered a request: on a loaded machine the second one
+    boots late, and one worker alone answering every request would prove nothing about sharing limits."""
+    while time.time() < deadline:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: Visitor(base).request("/healthz"), range(8)))
+        with open(log_path) as log:
+            if len({line.split()[0] for line in log if "/healthz" in line}) >= 2:
+                return True
+        time.sleep(0.2)
+    return False
 
 
 def _stop(proc) -> None:
